@@ -1,0 +1,76 @@
+//! [`ApiError`]: every failure as an RFC 9457 problem document.
+
+use axum::Json;
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// An RFC 9457 problem document, the body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem; `about:blank` when the status says it all.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What happened this time, and what to do about it.
+    pub detail: String,
+}
+
+/// An error a handler returns; renders as `application/problem+json`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    detail: String,
+}
+
+impl ApiError {
+    /// An error with `status` and a message for the user.
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> ApiError {
+        ApiError { status, detail: detail.into() }
+    }
+
+    /// 404 for a path that names nothing.
+    pub fn not_found(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, detail)
+    }
+}
+
+impl From<strata_db::Error> for ApiError {
+    fn from(err: strata_db::Error) -> ApiError {
+        match err {
+            // Connection messages name the server but never the password: safe to show.
+            strata_db::Error::Connect { .. } | strata_db::Error::Pool(_) => {
+                tracing::warn!("database unavailable: {err}");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, err.to_string())
+            }
+            other => {
+                tracing::error!("internal error: {other}");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Strata failed unexpectedly; the server log has the details",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = Problem {
+            kind: "about:blank".into(),
+            title: self.status.canonical_reason().unwrap_or("Error").into(),
+            status: self.status.as_u16(),
+            detail: self.detail,
+        };
+        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], Json(problem)).into_response()
+    }
+}
+
+/// The answer for any `/api` path that is not a route.
+pub async fn unknown_route(uri: Uri) -> ApiError {
+    ApiError::not_found(format!("{} is not an API endpoint; the list is at /api/docs", uri.path()))
+}

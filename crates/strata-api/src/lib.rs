@@ -1,0 +1,54 @@
+//! Strata's HTTP face: the JSON API under `/api/v1`, its OpenAPI document and Swagger UI under
+//! `/api/docs`, and the web app embedded in the binary at `/`.
+//!
+//! [`router`] builds the one route table from an [`AppState`]. Handlers are thin: extract,
+//! call a lower crate, answer; every error becomes an RFC 9457 `application/problem+json`
+//! body through [`ApiError`].
+//!
+//! ```no_run
+//! # async fn run(system: strata_db::SystemDatabase) {
+//! let app = strata_api::router(strata_api::AppState::new(system));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await.unwrap();
+//! axum::serve(listener, app).await.unwrap();
+//! # }
+//! ```
+#![deny(missing_docs)]
+
+mod error;
+mod health;
+mod openapi;
+mod web;
+
+use axum::Router;
+use axum::routing::get;
+use strata_db::SystemDatabase;
+use tower_http::trace::TraceLayer;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use error::ApiError;
+pub use openapi::ApiDoc;
+
+/// What every handler may use: the system database and where it runs.
+#[derive(Clone)]
+pub struct AppState {
+    system: SystemDatabase,
+}
+
+impl AppState {
+    /// State over an open system database.
+    pub fn new(system: SystemDatabase) -> AppState {
+        AppState { system }
+    }
+}
+
+/// The whole HTTP surface, one route table.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new().route("/health", get(health::health)).fallback(error::unknown_route).with_state(state);
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi::document()))
+        .route("/api", get(error::unknown_route))
+        .route("/api/{*rest}", get(error::unknown_route))
+        .fallback(web::asset)
+        .layer(TraceLayer::new_for_http())
+}

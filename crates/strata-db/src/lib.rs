@@ -1,0 +1,38 @@
+//! Strata's link to PostgreSQL: where the server is, how to start the embedded one, and
+//! Strata's own schema.
+//!
+//! - [`ServerAddress`] names a server and database (from `DATABASE_URL`, or the embedded
+//!   cluster's socket) and opens connections and pools.
+//! - [`embedded`] runs the private default cluster: [`embedded::Cluster`] owns one,
+//!   [`embedded::EmbeddedServer`] attaches to the one `strata serve` runs or starts its own.
+//! - [`SystemDatabase`] opens (creating and migrating) the system database.
+//! - [`migrate`] applies versioned schema migrations inside a transaction.
+//! - `testing` (feature `testing`) gives each test its own database cloned from a migrated
+//!   template.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use strata_db::embedded::{Cluster, EmbeddedOptions};
+//!
+//! let cluster = Cluster::start(&EmbeddedOptions::new("/var/lib/strata".into())).await?;
+//! let system = strata_db::SystemDatabase::open(&cluster.address()).await?;
+//! let client = system.pool.get().await?;
+//! println!("{}", strata_db::server_version(&client).await?);
+//! cluster.stop().await;
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod address;
+pub mod embedded;
+mod error;
+pub mod migrate;
+mod system;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use address::{ServerAddress, ServerKind};
+pub use deadpool_postgres::{Object as PooledClient, Pool};
+pub use error::Error;
+pub use system::{SYSTEM_DATABASE, SystemDatabase, server_version};
+pub use tokio_postgres;

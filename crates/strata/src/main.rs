@@ -1,0 +1,55 @@
+//! The `strata` binary: parses the command line, sets up logging, runs a command, and turns
+//! errors into one clear message and a non-zero exit code.
+
+mod cli;
+mod config;
+mod exec;
+mod serve;
+mod signals;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{Cli, Command};
+use crate::config::{Database, FileConfig, Serve};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = FileConfig::load(cli.config.as_deref()).and_then(|file| {
+        init_logging(&file);
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        runtime.block_on(run(cli.command, file))
+    });
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, file: FileConfig) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(args) => serve::run(Serve::resolve(args, &file)?).await.map(|()| ExitCode::SUCCESS),
+        Command::Psql(args) => {
+            let database = Database::resolve(args.database, &file)?;
+            exec::run(database, args.db, "psql".into(), args.args).await
+        }
+        Command::Exec(mut args) => {
+            let database = Database::resolve(args.database, &file)?;
+            let program = args.command.remove(0);
+            exec::run(database, args.db, program, args.command).await
+        }
+    }
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG`, else the file's `log`, else `info`.
+fn init_logging(file: &FileConfig) {
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(file.log.as_deref().unwrap_or("info")))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}

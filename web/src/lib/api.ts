@@ -1,0 +1,180 @@
+/**
+ * The web app's client for Strata's REST API under `/api/v1`.
+ *
+ * Every call either returns a typed value parsed from the server's JSON or
+ * throws an {@link ApiError}. The server reports failures as RFC 9457
+ * `application/problem+json`; `ApiError` keeps that problem's `title`,
+ * `detail`, `status` and `type`, and its `kind` tells the UI whether the
+ * server answered at all, so a message can say what to do next.
+ *
+ * ```ts
+ * const health = await getHealth();
+ * // { status: 'ok', postgresVersion: '15.19', database: 'embedded' }
+ * ```
+ */
+
+/** Where the PostgreSQL server that Strata uses comes from. */
+export type DatabaseKind = 'embedded' | 'external';
+
+/** The answer of `GET /api/v1/health`. */
+export interface Health {
+  status: 'ok';
+  /** PostgreSQL's `server_version`, e.g. `"15.19"`. */
+  postgresVersion: string;
+  /** `embedded` when Strata runs its own PostgreSQL, `external` for a `--database-url`. */
+  database: DatabaseKind;
+}
+
+/**
+ * How a call failed:
+ * - `network`: no answer at all (server down, connection refused, timeout);
+ * - `http`: an error status without a problem document, so probably not
+ *   Strata answering (e.g. a proxy that could not reach it);
+ * - `problem`: Strata answered with `application/problem+json`;
+ * - `invalid`: a success status whose body is not what this app expects.
+ */
+export type ApiErrorKind = 'network' | 'http' | 'problem' | 'invalid';
+
+interface ApiErrorInit {
+  kind: ApiErrorKind;
+  /** HTTP status; 0 when the server did not answer. */
+  status: number;
+  title: string;
+  detail?: string | undefined;
+  type?: string | undefined;
+  cause?: unknown;
+}
+
+/** A failed API call, shaped after an RFC 9457 problem document. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly kind: ApiErrorKind;
+  readonly status: number;
+  readonly title: string;
+  readonly detail: string | undefined;
+  /** The problem type URI; `about:blank` when the server gave none. */
+  readonly type: string;
+
+  constructor(init: ApiErrorInit) {
+    super(init.detail ? `${init.title}: ${init.detail}` : init.title, { cause: init.cause });
+    this.kind = init.kind;
+    this.status = init.status;
+    this.title = init.title;
+    this.detail = init.detail;
+    this.type = init.type ?? 'about:blank';
+  }
+}
+
+/** The part of `fetch` this module needs, so tests can pass a stub. */
+export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** Options common to every call. */
+export interface CallOptions {
+  /** Defaults to the global `fetch`. */
+  fetch?: Fetch;
+  signal?: AbortSignal;
+}
+
+/** Reads `GET /api/v1/health`: is the server up, and which PostgreSQL does it use. */
+export function getHealth(options: CallOptions = {}): Promise<Health> {
+  return getJson('/api/v1/health', parseHealth, options);
+}
+
+/** Checks a health body; throws a `ShapeError` saying what is wrong. */
+function parseHealth(body: unknown): Health {
+  if (!isRecord(body)) {
+    throw new ShapeError('the body is not a JSON object');
+  }
+  const { status, postgres_version: postgresVersion, database } = body;
+  if (status !== 'ok') {
+    throw new ShapeError(`"status" is ${JSON.stringify(status)}, expected "ok"`);
+  }
+  if (typeof postgresVersion !== 'string' || postgresVersion === '') {
+    throw new ShapeError('"postgres_version" is missing');
+  }
+  if (database !== 'embedded' && database !== 'external') {
+    throw new ShapeError(
+      `"database" is ${JSON.stringify(database)}, expected "embedded" or "external"`,
+    );
+  }
+  return { status, postgresVersion, database };
+}
+
+/** A JSON body that does not have the shape a parser expects. */
+class ShapeError extends Error {}
+
+/** GETs `path` and parses its JSON body with `parse`, or throws an `ApiError`. */
+async function getJson<T>(
+  path: string,
+  parse: (body: unknown) => T,
+  options: CallOptions,
+): Promise<T> {
+  const doFetch: Fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  let response: Response;
+  try {
+    response = await doFetch(path, {
+      headers: { Accept: 'application/json' },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (cause) {
+    throw new ApiError({
+      kind: 'network',
+      status: 0,
+      title: `No answer from ${path}`,
+      detail: cause instanceof Error ? cause.message : String(cause),
+      cause,
+    });
+  }
+  if (!response.ok) {
+    throw await errorFrom(path, response);
+  }
+  const invalid = (detail: string, cause: unknown) =>
+    new ApiError({
+      kind: 'invalid',
+      status: response.status,
+      title: `Unexpected answer from ${path}`,
+      detail,
+      cause,
+    });
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch (cause) {
+    throw invalid('the body is not valid JSON', cause);
+  }
+  try {
+    return parse(body);
+  } catch (cause) {
+    if (cause instanceof ShapeError) {
+      throw invalid(cause.message, cause);
+    }
+    throw cause;
+  }
+}
+
+/** Turns a non-2xx response into an `ApiError`, using its problem document if it has one. */
+async function errorFrom(path: string, response: Response): Promise<ApiError> {
+  const fallbackTitle = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} from ${path}`;
+  const contentType = response.headers.get('content-type') ?? '';
+  if (contentType.includes('application/problem+json')) {
+    try {
+      const problem: unknown = await response.json();
+      if (isRecord(problem)) {
+        return new ApiError({
+          kind: 'problem',
+          status: typeof problem.status === 'number' ? problem.status : response.status,
+          title: typeof problem.title === 'string' && problem.title ? problem.title : fallbackTitle,
+          detail: typeof problem.detail === 'string' ? problem.detail : undefined,
+          type: typeof problem.type === 'string' ? problem.type : undefined,
+        });
+      }
+    } catch {
+      // A broken problem document is reported like any other bare error status.
+    }
+  }
+  return new ApiError({ kind: 'http', status: response.status, title: fallbackTitle });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
