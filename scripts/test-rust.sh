@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Documentation examples first: nextest does not run them.
+cargo test --quiet --workspace --doc
+
 if command -v cargo-nextest >/dev/null; then
     run_tests=(cargo nextest run --workspace --no-fail-fast)
 else

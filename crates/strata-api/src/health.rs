@@ -33,7 +33,7 @@ pub struct Health {
     )
 )]
 pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    let client = state.system.pool.get().await.map_err(strata_db::Error::from)?;
+    let client = state.system.client().await?;
     let postgres_version = strata_db::server_version(&client).await?;
     Ok(Json(Health { status: "ok", postgres_version, database: state.system.address.kind().as_str() }))
 }

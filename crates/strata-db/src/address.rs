@@ -9,6 +9,9 @@ use tokio_postgres::{Client, Config, NoTls};
 
 use crate::Error;
 
+/// How long connecting, handshake and authentication included, may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// Whether a server is Strata's embedded cluster or one the user pointed us at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServerKind {
@@ -48,7 +51,7 @@ impl ServerAddress {
         let mut config: Config =
             url.parse().map_err(|err: tokio_postgres::Error| Error::BadUrl { reason: crate::error::describe(&err) })?;
         if config.get_connect_timeout().is_none() {
-            config.connect_timeout(Duration::from_secs(10));
+            config.connect_timeout(CONNECT_TIMEOUT);
         }
         Ok(ServerAddress { config, kind: ServerKind::External })
     }
@@ -146,11 +149,17 @@ impl ServerAddress {
 
     /// Opens one connection; its driver runs on the current tokio runtime.
     pub async fn connect(&self) -> Result<Client, Error> {
-        let (client, connection) = self.config.connect(NoTls).await.map_err(|source| Error::Connect {
-            target: self.describe(),
-            reason: crate::error::describe(&source),
-            code: source.code().map(|code| code.code().to_string()),
-        })?;
+        // connect_timeout covers only the TCP handshake; a peer that accepts and then says
+        // nothing must not hang Strata either.
+        let connecting = tokio::time::timeout(CONNECT_TIMEOUT, self.config.connect(NoTls));
+        let (client, connection) = connecting
+            .await
+            .map_err(|_| Error::Connect {
+                target: self.describe(),
+                reason: format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+                code: None,
+            })?
+            .map_err(|source| Error::connect(self.describe(), &source))?;
         tokio::spawn(async move {
             if let Err(err) = connection.await {
                 tracing::debug!("PostgreSQL connection ended: {err}");

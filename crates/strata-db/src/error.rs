@@ -58,21 +58,17 @@ impl Error {
         move |source| Error::Postgres { context, source }
     }
 
+    /// A failed connection to `target` (`user@host:port/db`).
+    pub(crate) fn connect(target: String, source: &tokio_postgres::Error) -> Error {
+        Error::Connect { target, reason: describe(source), code: source.code().map(|code| code.code().to_string()) }
+    }
+
     /// The SQLSTATE of the underlying PostgreSQL error, if any.
     pub fn code(&self) -> Option<&str> {
         match self {
             Error::Connect { code, .. } => code.as_deref(),
             Error::Postgres { source, .. } => source.code().map(|code| code.code()),
             _ => None,
-        }
-    }
-}
-
-impl From<deadpool_postgres::PoolError> for Error {
-    fn from(err: deadpool_postgres::PoolError) -> Error {
-        match err {
-            deadpool_postgres::PoolError::Backend(source) => Error::Postgres { context: "connecting".into(), source },
-            other => Error::Pool(other.to_string()),
         }
     }
 }

@@ -16,7 +16,7 @@
 //!
 //! let cluster = Cluster::start(&EmbeddedOptions::new("/var/lib/strata".into())).await?;
 //! let system = strata_db::SystemDatabase::open(&cluster.address()).await?;
-//! let client = system.pool.get().await?;
+//! let client = system.client().await?;
 //! println!("{}", strata_db::server_version(&client).await?);
 //! cluster.stop().await;
 //! # Ok(()) }

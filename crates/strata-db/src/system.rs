@@ -4,7 +4,7 @@ use deadpool_postgres::Pool;
 use strata_sql::Ident;
 use tokio_postgres::Client;
 
-use crate::{Error, ServerAddress, ServerKind, migrate};
+use crate::{Error, PooledClient, ServerAddress, ServerKind, migrate};
 
 /// The system database's name when the address names none (and always when embedded).
 pub const SYSTEM_DATABASE: &str = "strata";
@@ -39,6 +39,14 @@ impl SystemDatabase {
             tracing::info!(database = address.describe(), ?applied, "migrated the system database");
         }
         Ok(SystemDatabase { pool: address.pool(16), address })
+    }
+
+    /// A pooled connection; a failure names the server (never the password).
+    pub async fn client(&self) -> Result<PooledClient, Error> {
+        self.pool.get().await.map_err(|err| match err {
+            deadpool_postgres::PoolError::Backend(source) => Error::connect(self.address.describe(), &source),
+            other => Error::Pool(other.to_string()),
+        })
     }
 }
 

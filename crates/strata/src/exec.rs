@@ -7,7 +7,7 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use strata_db::SYSTEM_DATABASE;
+use strata_db::SystemDatabase;
 use strata_db::embedded::EmbeddedServer;
 use tokio::process::Command;
 
@@ -25,7 +25,9 @@ pub async fn run(
         Database::External(address) => (address, None),
         Database::Embedded(options) => {
             let server = EmbeddedServer::open(&options).await?;
-            (server.address().with_database(SYSTEM_DATABASE), Some(server))
+            // A fresh cluster has no system database until something creates it.
+            let system = SystemDatabase::open(&server.address()).await?;
+            (system.address, Some(server))
         }
     };
     let address = match db {

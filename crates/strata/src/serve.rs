@@ -37,7 +37,7 @@ pub async fn run(settings: Serve) -> anyhow::Result<()> {
         }
     };
     let system = SystemDatabase::open(&server).await?;
-    let version = strata_db::server_version(&*system.pool.get().await.map_err(strata_db::Error::from)?).await?;
+    let version = strata_db::server_version(&*system.client().await?).await?;
     let place = match &cluster {
         Some(cluster) => format!("embedded PostgreSQL {version} in {}", cluster.data_dir().display()),
         None => format!("PostgreSQL {version} at {}", system.address.describe()),
