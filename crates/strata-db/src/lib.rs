@@ -7,6 +7,7 @@
 //!   [`embedded::EmbeddedServer`] attaches to the one `strata serve` runs or starts its own.
 //! - [`SystemDatabase`] opens (creating and migrating) the system database.
 //! - [`migrate`] applies versioned schema migrations inside a transaction.
+//! - [`load`] creates a table from an import plan and fills it by binary COPY, or appends.
 //! - `testing` (feature `testing`) gives each test its own database cloned from a migrated
 //!   template.
 //!
@@ -26,6 +27,7 @@
 mod address;
 pub mod embedded;
 mod error;
+pub mod load;
 pub mod migrate;
 mod system;
 #[cfg(feature = "testing")]
@@ -34,5 +36,5 @@ pub mod testing;
 pub use address::{ServerAddress, ServerKind};
 pub use deadpool_postgres::{Object as PooledClient, Pool};
 pub use error::Error;
-pub use system::{SYSTEM_DATABASE, SystemDatabase, server_version};
+pub use system::{DEFAULT_USER_DATABASE, SYSTEM_DATABASE, SystemDatabase, server_version};
 pub use tokio_postgres;

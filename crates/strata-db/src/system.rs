@@ -8,6 +8,8 @@ use crate::{Error, PooledClient, ServerAddress, ServerKind, migrate};
 
 /// The system database's name when the address names none (and always when embedded).
 pub const SYSTEM_DATABASE: &str = "strata";
+/// The user database that commands use when none is named (embedded installations).
+pub const DEFAULT_USER_DATABASE: &str = "main";
 /// PostgreSQL's maintenance database, used to create others.
 const MAINTENANCE_DATABASE: &str = "postgres";
 /// `invalid_catalog_name`: the database does not exist.
@@ -41,6 +43,28 @@ impl SystemDatabase {
         Ok(SystemDatabase { pool: address.pool(16), address })
     }
 
+    /// The user database `name` on the same server, created and registered if it is new.
+    pub async fn user_database(&self, name: &Ident) -> Result<ServerAddress, Error> {
+        let client = self.client().await?;
+        let exists = client
+            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name.as_str()])
+            .await
+            .map_err(Error::postgres("looking for the database"))?
+            .is_some();
+        if !exists {
+            tracing::info!(database = name.as_str(), "creating the database");
+            create_database(&client, name).await?;
+        }
+        client
+            .execute(
+                "INSERT INTO strata.user_database (name, created_by) VALUES ($1, current_user) ON CONFLICT DO NOTHING",
+                &[&name.as_str()],
+            )
+            .await
+            .map_err(Error::postgres("registering the database"))?;
+        Ok(self.address.with_database(name.as_str()))
+    }
+
     /// A pooled connection; a failure names the server (never the password).
     pub async fn client(&self) -> Result<PooledClient, Error> {
         self.pool.get().await.map_err(|err| match err {
@@ -60,6 +84,16 @@ pub async fn server_version(client: &Client) -> Result<String, Error> {
     Ok(full.split_whitespace().next().unwrap_or_default().to_string())
 }
 
+/// `CREATE DATABASE`, content if someone else created it first.
+async fn create_database(client: &Client, name: &Ident) -> Result<(), Error> {
+    match client.execute(&format!("CREATE DATABASE {name}"), &[]).await {
+        Err(err) if err.code().map(|c| c.code()) != Some(DUPLICATE_DATABASE) => {
+            Err(Error::postgres(format!("creating the database {}", name.as_str()))(err))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Connects to `address`, first creating its database if it does not exist.
 async fn connect_creating(address: &ServerAddress) -> Result<Client, Error> {
     match address.connect().await {
@@ -68,12 +102,7 @@ async fn connect_creating(address: &ServerAddress) -> Result<Client, Error> {
             let ident = Ident::new(name).map_err(|e| Error::BadUrl { reason: e.to_string() })?;
             let maintenance = address.with_database(MAINTENANCE_DATABASE).connect().await?;
             tracing::info!(database = name, "creating the system database");
-            match maintenance.execute(&format!("CREATE DATABASE {ident}"), &[]).await {
-                Err(err) if err.code().map(|c| c.code()) != Some(DUPLICATE_DATABASE) => {
-                    return Err(Error::postgres(format!("creating the database {name}"))(err));
-                }
-                _ => {}
-            }
+            create_database(&maintenance, &ident).await?;
             address.connect().await
         }
         other => other,

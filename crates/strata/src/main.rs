@@ -3,7 +3,9 @@
 
 mod cli;
 mod config;
+mod connect;
 mod exec;
+mod import;
 mod serve;
 mod signals;
 
@@ -17,8 +19,10 @@ use crate::config::{Database, FileConfig, Serve};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The server narrates its life; other commands speak only when something is wrong.
+    let default_log = if matches!(cli.command, Command::Serve(_)) { "info" } else { "warn" };
     let result = FileConfig::load(cli.config.as_deref()).and_then(|file| {
-        init_logging(&file);
+        init_logging(&file, default_log);
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         runtime.block_on(run(cli.command, file))
     });
@@ -34,6 +38,10 @@ fn main() -> ExitCode {
 async fn run(command: Command, file: FileConfig) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve(args) => serve::run(Serve::resolve(args, &file)?).await.map(|()| ExitCode::SUCCESS),
+        Command::Import(mut args) => {
+            let database = Database::resolve(std::mem::take(&mut args.database), &file)?;
+            import::run(args, database).await.map(|()| ExitCode::SUCCESS)
+        }
         Command::Psql(args) => {
             let database = Database::resolve(args.database, &file)?;
             exec::run(database, args.db, "psql".into(), args.args).await
@@ -46,10 +54,10 @@ async fn run(command: Command, file: FileConfig) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Logs go to stderr, filtered by `RUST_LOG`, else the file's `log`, else `info`.
-fn init_logging(file: &FileConfig) {
+/// Logs go to stderr, filtered by `RUST_LOG`, else the file's `log`, else `default`.
+fn init_logging(file: &FileConfig, default: &str) {
     let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(file.log.as_deref().unwrap_or("info")))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
+        .or_else(|_| EnvFilter::try_new(file.log.as_deref().unwrap_or(default)))
+        .unwrap_or_else(|_| EnvFilter::new(default));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 }
