@@ -9,6 +9,7 @@ test: web
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	./scripts/test-rust.sh
+	./scripts/fuzz.sh 60
 	cd web && npm run lint && npm run check && npm test
 	cd tests/e2e && STRATA_BIN="$(CURDIR)/target/debug/strata" npm test
 

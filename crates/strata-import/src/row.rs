@@ -92,6 +92,19 @@ impl Row {
         self.slots.push(slot);
     }
 
+    /// Adds text cells at once: `fields` are ranges of `text` (a CSV record), each a cell.
+    pub fn push_fields(&mut self, text: &str, fields: impl Iterator<Item = Range<usize>>) {
+        let offset = self.text.len();
+        self.text.push_str(text);
+        for field in fields {
+            self.slots.push(if field.is_empty() {
+                Slot::Empty
+            } else {
+                Slot::Text(field.start + offset..field.end + offset)
+            });
+        }
+    }
+
     fn store(&mut self, text: &str) -> Range<usize> {
         let start = self.text.len();
         self.text.push_str(text);

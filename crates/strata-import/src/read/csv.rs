@@ -13,7 +13,7 @@ use encoding_rs_io::DecodeReaderBytesBuilder;
 use super::{Counting, Records};
 use crate::error::ImportError;
 use crate::plan::Source;
-use crate::row::{Cell, Row};
+use crate::row::Row;
 
 pub(crate) struct CsvRecords {
     reader: csv::Reader<Box<dyn Read>>,
@@ -56,12 +56,11 @@ impl Records for CsvRecords {
         if memchr::memchr(0, self.record.as_slice()).is_some() {
             return Err(ImportError::Nul { line, encoding: self.encoding });
         }
+        // Fields split at ASCII bytes, so a valid record slices into valid fields.
+        let text = std::str::from_utf8(self.record.as_slice())
+            .map_err(|_| ImportError::Encoding { line, encoding: self.encoding })?;
         row.start(line);
-        for field in &self.record {
-            let text =
-                std::str::from_utf8(field).map_err(|_| ImportError::Encoding { line, encoding: self.encoding })?;
-            row.push(Cell::Text(text));
-        }
+        row.push_fields(text, (0..self.record.len()).filter_map(|i| self.record.range(i)));
         Ok(true)
     }
 }
