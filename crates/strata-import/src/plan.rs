@@ -156,7 +156,7 @@ pub fn encode(
     let total_bytes = std::fs::metadata(path)?.len();
     let read = Arc::new(AtomicU64::new(0));
     let mut records = read::open(path, &plan.source, read.clone())?;
-    let mut shape = Shape::new(!plan.source.format.is_json());
+    let mut shape = Shape::new(plan.source.format);
     let mut row = Row::default();
     if plan.source.header {
         shape.first(records.as_mut(), &mut row)?;
@@ -207,7 +207,7 @@ fn scan(
     let read = Arc::new(AtomicU64::new(0));
     let mut records = read::open(path, source, read.clone())?;
     let json = source.format.is_json();
-    let mut shape = Shape::new(!json);
+    let mut shape = Shape::new(source.format);
     let mut row = Row::default();
     let first = if json {
         None
@@ -320,8 +320,9 @@ fn looks_like_header(first: &Row, columns: &[Column], infer: InferOptions, prefe
     })
 }
 
-/// The row discipline both passes share: blank rows skipped, short rows padded (and counted),
-/// rows with extra non-empty fields refused.
+/// The row discipline both passes share: blank rows skipped; in delimited text, short rows
+/// padded (and counted) and rows with extra non-empty fields refused. Workbooks and JSON have
+/// no such thing as a ragged row: a value beyond the header is a column of its own.
 struct Shape {
     ragged_is_error: bool,
     width: usize,
@@ -331,7 +332,8 @@ struct Shape {
 }
 
 impl Shape {
-    fn new(ragged_is_error: bool) -> Shape {
+    fn new(format: Format) -> Shape {
+        let ragged_is_error = matches!(format, Format::Csv | Format::Tsv);
         Shape { ragged_is_error, width: 0, short_rows: 0, first_short_line: 0, blank_rows: 0 }
     }
 
