@@ -16,8 +16,8 @@
 //   STRATA_SCREENSHOTS  a directory that also receives the screenshots
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { access, chmod, constants, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { access, chmod, constants, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,6 +61,16 @@ function step(name, options, fn) {
       failed = true;
       throw err;
     }
+  });
+}
+
+/** Runs a command to completion; resolves with its stdout, rejects with its stderr. */
+function run(bin, args) {
+  return new Promise((resolve, reject) => {
+    execFile(path.resolve(bin), args, { env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${bin} ${args.join(' ')} failed: ${stderr || err.message}`));
+      else resolve(stdout);
+    });
   });
 }
 
@@ -247,6 +257,70 @@ describe('strata serve with the web app', { timeout: 180_000 }, () => {
       const title = page.locator('.swagger-ui .info .title');
       await title.waitFor({ timeout: 15_000 });
       assert.ok((await title.textContent())?.trim(), 'Swagger UI shows no API title');
+      assert.deepEqual(errors, [], 'uncaught errors in the page');
+    } finally {
+      await page.close();
+    }
+  });
+
+  step('browses an imported table in the grid: sort, search, reload', { timeout: 90_000 }, async () => {
+    // A file with a hostile table name, numbers, dates and text, imported by the CLI into the
+    // running server's cluster.
+    const file = path.join(dataDir, 'Fruit "stock".csv');
+    const lines = ['Name,Amount,Picked'];
+    for (let i = 1; i <= 300; i++) {
+      lines.push(`${['Apple', 'Banana', 'Cherry'][i % 3]} ${i},${(i * 7) % 100}.5,2024-01-${String((i % 28) + 1).padStart(2, '0')}`);
+    }
+    await writeFile(file, lines.join('\n') + '\n');
+    const imported = await run(process.env.STRATA_BIN, ['import', file, '--data-dir', dataDir, '--json']);
+    const result = JSON.parse(imported);
+    assert.equal(result.table, 'Fruit "stock"');
+    assert.equal(result.rows, 300);
+
+    const { page, errors } = await newPage();
+    try {
+      await page.goto(`${baseUrl}/`);
+      await page.getByRole('button', { name: 'main' }).click();
+      await page.getByRole('button', { name: 'public' }).click();
+      await page.getByRole('link', { name: 'Fruit "stock"' }).click();
+      const grid = page.getByRole('grid');
+      await grid.getByRole('gridcell', { name: 'Apple 3', exact: true }).waitFor();
+      assert.match(await page.getByTestId('row-count').textContent(), /300 rows/);
+      const headers = await grid.getByRole('columnheader').allTextContents();
+      assert.deepEqual(
+        headers.map((h) => h.replace(/\s+/g, ' ').trim()),
+        ['#', 'id bigint', 'Name text', 'Amount numeric', 'Picked date'],
+      );
+
+      // Sorting by a column puts it in the URL and the rows in order.
+      await grid.getByRole('columnheader', { name: /Amount/ }).getByRole('button').click();
+      await page.waitForURL(/order=/);
+      await grid.locator('[aria-sort=ascending]').waitFor();
+      const firstAmount = grid.locator('#cell-0-2');
+      await page.waitForFunction(() => document.querySelector('#cell-0-2')?.textContent?.trim() === '0.5');
+      assert.equal((await firstAmount.textContent()).trim(), '0.5');
+
+      // Searching narrows the rows; the search is in the URL too.
+      await page.getByRole('searchbox', { name: 'Search' }).fill('Cherry 29');
+      await page.waitForURL(/q=Cherry/);
+      await page.waitForFunction(() => /^\s*[1-9]\d* rows/.test(document.querySelector('[data-testid=row-count]')?.textContent ?? ''));
+      const names = await grid.locator('[role=row] [role=gridcell]:nth-child(3)').allTextContents();
+      assert.ok(names.length > 0 && names.every((n) => n.trim().startsWith('Cherry 29')), names.join(', '));
+
+      // A reload opens the same view.
+      await page.reload();
+      await grid.getByRole('gridcell', { name: /^Cherry 29/ }).first().waitFor();
+      assert.equal(await grid.locator('[aria-sort=ascending]').count(), 1);
+
+      await page.getByRole('searchbox', { name: 'Search' }).fill('');
+      await page.waitForURL((url) => !url.search.includes('q='));
+      await grid.getByRole('gridcell', { name: '0.5', exact: true }).first().waitFor();
+      const outputs = [path.join(REPO, 'target/e2e/grid.png')];
+      if (process.env.STRATA_SCREENSHOTS) outputs.push(path.resolve(REPO, process.env.STRATA_SCREENSHOTS, 'grid.png'));
+      for (const out of outputs) {
+        await mkdir(path.dirname(out), { recursive: true });
+        await page.screenshot({ path: out });
+      }
       assert.deepEqual(errors, [], 'uncaught errors in the page');
     } finally {
       await page.close();

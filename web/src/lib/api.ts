@@ -101,10 +101,10 @@ function parseHealth(body: unknown): Health {
 }
 
 /** A JSON body that does not have the shape a parser expects. */
-class ShapeError extends Error {}
+export class ShapeError extends Error {}
 
 /** GETs `path` and parses its JSON body with `parse`, or throws an `ApiError`. */
-async function getJson<T>(
+export async function getJson<T>(
   path: string,
   parse: (body: unknown) => T,
   options: CallOptions,
@@ -175,6 +175,7 @@ async function errorFrom(path: string, response: Response): Promise<ApiError> {
   return new ApiError({ kind: 'http', status: response.status, title: fallbackTitle });
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** Whether `value` is a plain JSON object. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError, type Fetch } from './api';
+import { getRows, getTable, orderTerm } from './catalog';
+
+function answering(body: unknown, status = 200): { fetch: Fetch; urls: string[] } {
+  const urls: string[] = [];
+  const fetch: Fetch = (input) => {
+    urls.push(input);
+    return Promise.resolve(
+      new Response(JSON.stringify(body), {
+        status,
+        headers: { 'content-type': status < 300 ? 'application/json' : 'application/problem+json' },
+      }),
+    );
+  };
+  return { fetch, urls };
+}
+
+describe('catalog client', () => {
+  it('encodes names in paths and passes the query', async () => {
+    const { fetch, urls } = answering({ rows: [{ id: 1 }], next: 'abc', estimated_total: 1000 });
+    const page = await getRows('main', 'pub lic', 'a/b"c', { order: '"x".asc', q: 'é', after: 'c1', limit: 100 }, { fetch });
+    expect(urls[0]).toBe(
+      '/api/v1/databases/main/schemas/pub%20lic/tables/a%2Fb%22c/rows?order=%22x%22.asc&q=%C3%A9&limit=100&after=c1',
+    );
+    expect(page).toEqual({ rows: [{ id: 1 }], next: 'abc', estimatedTotal: 1000, exactTotal: null });
+  });
+
+  it('reads a table detail', async () => {
+    const { fetch } = answering({
+      schema: 'public',
+      name: 'orders',
+      kind: 'table',
+      estimated_rows: null,
+      columns: [{ name: 'id', type: 'bigint', nullable: false, default: null, position: 1 }],
+      primary_key: ['id'],
+      foreign_keys: [],
+    });
+    const table = await getTable('main', 'public', 'orders', { fetch });
+    expect(table.columns).toEqual([{ name: 'id', type: 'bigint', nullable: false }]);
+    expect(table.primaryKey).toEqual(['id']);
+  });
+
+  it('turns problems into ApiErrors', async () => {
+    const { fetch } = answering({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'no table x' }, 404);
+    await expect(getTable('main', 'public', 'x', { fetch })).rejects.toBeInstanceOf(ApiError);
+  });
+
+  it('quotes order terms', () => {
+    expect(orderTerm('Order "Date"', 'desc')).toBe('"Order \\"Date\\"".desc');
+  });
+});
