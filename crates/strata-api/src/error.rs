@@ -18,6 +18,10 @@ pub struct Problem {
     pub status: u16,
     /// What happened this time, and what to do about it.
     pub detail: String,
+    /// For a 400 caused by one request parameter: its name (a query key such as `limit` or a
+    /// column filter, or a body field).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
 }
 
 /// An error a handler returns; renders as `application/problem+json`.
@@ -25,12 +29,39 @@ pub struct Problem {
 pub struct ApiError {
     status: StatusCode,
     detail: String,
+    parameter: Option<String>,
 }
 
 impl ApiError {
     /// An error with `status` and a message for the user.
     pub fn new(status: StatusCode, detail: impl Into<String>) -> ApiError {
-        ApiError { status, detail: detail.into() }
+        ApiError { status, detail: detail.into(), parameter: None }
+    }
+
+    /// 400 for a malformed request parameter, named in the detail and in `parameter`.
+    pub fn bad_parameter(parameter: impl Into<String>, reason: impl std::fmt::Display) -> ApiError {
+        let parameter = parameter.into();
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            detail: format!("parameter `{parameter}`: {reason}"),
+            parameter: Some(parameter),
+        }
+    }
+
+    /// 500 for Strata's own failure: `detail` is logged, the caller gets a generic message.
+    pub fn internal(detail: impl std::fmt::Display) -> ApiError {
+        tracing::error!("internal error: {detail}");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Strata failed unexpectedly; the server log has the details")
+    }
+
+    /// 409 for a request that clashes with what exists.
+    pub fn conflict(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, detail)
+    }
+
+    /// 422 for a well-formed request that cannot be done to this resource.
+    pub fn unprocessable(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
     }
 
     /// 404 for a path that names nothing.
@@ -41,7 +72,14 @@ impl ApiError {
 
 impl From<strata_db::Error> for ApiError {
     fn from(err: strata_db::Error) -> ApiError {
+        use strata_db::Error;
         match err {
+            Error::BadParameter { parameter, reason } => ApiError::bad_parameter(parameter, reason),
+            Error::UnknownDatabase { .. } | Error::UnknownSchema { .. } | Error::UnknownTable { .. } => {
+                ApiError::not_found(err.to_string())
+            }
+            Error::DatabaseExists { .. } => ApiError::conflict(err.to_string()),
+            Error::NoPrimaryKey { .. } => ApiError::unprocessable(err.to_string()),
             // Connection messages name the server but never the password: safe to show.
             strata_db::Error::Connect { .. } | strata_db::Error::Pool(_) => {
                 tracing::warn!("database unavailable: {err}");
@@ -65,6 +103,7 @@ impl IntoResponse for ApiError {
             title: self.status.canonical_reason().unwrap_or("Error").into(),
             status: self.status.as_u16(),
             detail: self.detail,
+            parameter: self.parameter,
         };
         (self.status, [(header::CONTENT_TYPE, "application/problem+json")], Json(problem)).into_response()
     }

@@ -14,36 +14,51 @@
 //! ```
 #![deny(missing_docs)]
 
+mod databases;
 mod error;
+mod extract;
 mod health;
 mod openapi;
+mod rows;
+mod schemas;
+mod tables;
 mod web;
 
 use axum::Router;
 use axum::routing::get;
-use strata_db::SystemDatabase;
+use strata_db::{Databases, SystemDatabase};
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use error::ApiError;
 pub use openapi::ApiDoc;
 
-/// What every handler may use: the system database and where it runs.
+/// What every handler may use: the system database and where it runs, and the user
+/// databases next to it with a pool for each.
 #[derive(Clone)]
 pub struct AppState {
     system: SystemDatabase,
+    databases: Databases,
 }
 
 impl AppState {
     /// State over an open system database.
     pub fn new(system: SystemDatabase) -> AppState {
-        AppState { system }
+        AppState { databases: Databases::new(system.clone()), system }
     }
 }
 
 /// The whole HTTP surface, one route table.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new().route("/health", get(health::health)).fallback(error::unknown_route).with_state(state);
+    let api = Router::new()
+        .route("/health", get(health::health))
+        .route("/databases", get(databases::list).post(databases::create))
+        .route("/databases/{db}/schemas", get(schemas::list))
+        .route("/databases/{db}/schemas/{schema}/tables", get(tables::list))
+        .route("/databases/{db}/schemas/{schema}/tables/{table}", get(tables::get))
+        .route("/databases/{db}/schemas/{schema}/tables/{table}/rows", get(rows::list))
+        .fallback(error::unknown_route)
+        .with_state(state);
     Router::new()
         .nest("/api/v1", api)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi::document()))
@@ -51,4 +66,17 @@ pub fn router(state: AppState) -> Router {
         .route("/api/{*rest}", get(error::unknown_route))
         .fallback(web::asset)
         .layer(TraceLayer::new_for_http())
+}
+
+/// Percent-encodes a name for a URL path segment (everything but unreserved characters).
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }

@@ -6,9 +6,32 @@ use utoipa::OpenApi;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Strata API", description = "Everything the Strata web app does, for scripts too."),
-    paths(crate::health::health),
-    components(schemas(crate::health::Health, crate::error::Problem)),
-    tags((name = "system", description = "Strata itself"))
+    paths(
+        crate::health::health,
+        crate::databases::list,
+        crate::databases::create,
+        crate::schemas::list,
+        crate::tables::list,
+        crate::tables::get,
+        crate::rows::list,
+    ),
+    components(schemas(
+        crate::health::Health,
+        crate::error::Problem,
+        crate::databases::Database,
+        crate::databases::NewDatabase,
+        crate::schemas::Schema,
+        crate::tables::Table,
+        crate::tables::TableDetail,
+        crate::tables::Column,
+        crate::tables::ForeignKey,
+        crate::rows::RowsPage,
+    )),
+    tags(
+        (name = "system", description = "Strata itself"),
+        (name = "databases", description = "User databases and their schemas"),
+        (name = "tables", description = "Tables, their structure and their rows"),
+    )
 )]
 pub struct ApiDoc;
 

@@ -7,6 +7,9 @@
 //!   [`embedded::EmbeddedServer`] attaches to the one `strata serve` runs or starts its own.
 //! - [`SystemDatabase`] opens (creating and migrating) the system database.
 //! - [`migrate`] applies versioned schema migrations inside a transaction.
+//! - [`Databases`] lists and creates user databases and keeps a small pool for each.
+//! - [`catalog`] reads schemas, tables and columns; [`rows`] reads pages of rows (keyset
+//!   pagination, PostgREST's filter syntax) as JSON written by PostgreSQL.
 //! - [`load`] creates a table from an import plan and fills it by binary COPY, or appends.
 //! - `testing` (feature `testing`) gives each test its own database cloned from a migrated
 //!   template.
@@ -25,15 +28,19 @@
 #![deny(missing_docs)]
 
 mod address;
+pub mod catalog;
+mod databases;
 pub mod embedded;
 mod error;
 pub mod load;
 pub mod migrate;
+pub mod rows;
 mod system;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use address::{ServerAddress, ServerKind};
+pub use databases::{DatabaseInfo, Databases, MAX_POOLS, POOL_SIZE};
 pub use deadpool_postgres::{Object as PooledClient, Pool};
 pub use error::Error;
 pub use system::{DEFAULT_USER_DATABASE, SYSTEM_DATABASE, SystemDatabase, server_version};

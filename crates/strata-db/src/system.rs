@@ -16,6 +16,8 @@ const MAINTENANCE_DATABASE: &str = "postgres";
 const UNDEFINED_DATABASE: &str = "3D000";
 /// `duplicate_database`: someone created it first.
 const DUPLICATE_DATABASE: &str = "42P04";
+/// `unique_violation`: someone was creating it at the same moment.
+const UNIQUE_VIOLATION: &str = "23505";
 
 /// An open, migrated system database.
 #[derive(Clone)]
@@ -84,10 +86,11 @@ pub async fn server_version(client: &Client) -> Result<String, Error> {
     Ok(full.split_whitespace().next().unwrap_or_default().to_string())
 }
 
-/// `CREATE DATABASE`, content if someone else created it first.
+/// `CREATE DATABASE`, content if someone else created it first: PostgreSQL says so with
+/// `duplicate_database`, or with `unique_violation` when the two creations raced.
 async fn create_database(client: &Client, name: &Ident) -> Result<(), Error> {
     match client.execute(&format!("CREATE DATABASE {name}"), &[]).await {
-        Err(err) if err.code().map(|c| c.code()) != Some(DUPLICATE_DATABASE) => {
+        Err(err) if !matches!(err.code().map(|c| c.code()), Some(DUPLICATE_DATABASE | UNIQUE_VIOLATION)) => {
             Err(Error::postgres(format!("creating the database {}", name.as_str()))(err))
         }
         _ => Ok(()),

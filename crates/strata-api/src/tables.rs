@@ -1,0 +1,159 @@
+//! `/api/v1/databases/{db}/schemas/{schema}/tables[/{table}]`: tables and views, and one
+//! table's columns and keys.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+use strata_db::catalog;
+use utoipa::ToSchema;
+
+use crate::extract::Path;
+use crate::{ApiError, AppState};
+
+/// A table or view in a listing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Table {
+    /// Its name.
+    #[schema(example = "orders")]
+    pub name: String,
+    /// `table`, `view`, `materialized_view` or `foreign_table`.
+    #[schema(example = "table")]
+    pub kind: &'static str,
+    /// PostgreSQL's estimate of its rows (`pg_class.reltuples`); null if it was never analyzed
+    /// or is a view.
+    #[schema(example = 1_000_000)]
+    pub estimated_rows: Option<i64>,
+}
+
+impl From<catalog::RelationInfo> for Table {
+    fn from(info: catalog::RelationInfo) -> Table {
+        Table { name: info.name, kind: info.kind.as_str(), estimated_rows: info.estimated_rows }
+    }
+}
+
+/// A column.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Column {
+    /// Its name.
+    #[schema(example = "Order Date")]
+    pub name: String,
+    /// Its type as PostgreSQL's `format_type` spells it.
+    #[serde(rename = "type")]
+    #[schema(example = "date")]
+    pub type_name: String,
+    /// Whether it may be NULL.
+    pub nullable: bool,
+    /// Its default expression, if any.
+    #[schema(example = "now()")]
+    pub default: Option<String>,
+    /// Its position (1-based; dropped columns leave gaps).
+    pub position: i16,
+}
+
+/// A foreign key.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForeignKey {
+    /// The constraint's name.
+    pub name: String,
+    /// The referencing columns, in key order.
+    pub columns: Vec<String>,
+    /// The referenced table's schema.
+    pub referenced_schema: String,
+    /// The referenced table.
+    pub referenced_table: String,
+    /// The referenced columns, matching `columns`.
+    pub referenced_columns: Vec<String>,
+}
+
+/// A table with its columns and keys.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TableDetail {
+    /// Its schema.
+    pub schema: String,
+    /// Its name.
+    pub name: String,
+    /// `table`, `view`, `materialized_view` or `foreign_table`.
+    pub kind: &'static str,
+    /// PostgreSQL's estimate of its rows; null if never analyzed or a view.
+    pub estimated_rows: Option<i64>,
+    /// Its columns in position order.
+    pub columns: Vec<Column>,
+    /// The primary key's columns in key order; empty if it has none.
+    pub primary_key: Vec<String>,
+    /// Its foreign keys.
+    pub foreign_keys: Vec<ForeignKey>,
+}
+
+/// Lists the tables and views of a schema with their estimated sizes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/databases/{db}/schemas/{schema}/tables",
+    tag = "tables",
+    params(("db" = String, Path, description = "The database"), ("schema" = String, Path, description = "The schema")),
+    responses(
+        (status = 200, description = "Tables and views, by name", body = Vec<Table>),
+        (status = 404, description = "No such database or schema", body = crate::error::Problem,
+         content_type = "application/problem+json"),
+    )
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    Path((db, schema)): Path<(String, String)>,
+) -> Result<Json<Vec<Table>>, ApiError> {
+    let client = state.databases.client(&db).await?;
+    let relations = catalog::relations(&**client, &db, &schema).await?;
+    Ok(Json(relations.into_iter().map(Table::from).collect()))
+}
+
+/// Describes a table or view: columns, primary key, foreign keys.
+#[utoipa::path(
+    get,
+    path = "/api/v1/databases/{db}/schemas/{schema}/tables/{table}",
+    tag = "tables",
+    params(
+        ("db" = String, Path, description = "The database"),
+        ("schema" = String, Path, description = "The schema"),
+        ("table" = String, Path, description = "The table or view"),
+    ),
+    responses(
+        (status = 200, description = "The table", body = TableDetail),
+        (status = 404, description = "No such database, schema or table", body = crate::error::Problem,
+         content_type = "application/problem+json"),
+    )
+)]
+pub async fn get(
+    State(state): State<AppState>,
+    Path((db, schema, table)): Path<(String, String, String)>,
+) -> Result<Json<TableDetail>, ApiError> {
+    let client = state.databases.client(&db).await?;
+    let relation = catalog::relation(&**client, &db, &schema, &table, true).await?;
+    Ok(Json(TableDetail {
+        schema: relation.schema,
+        name: relation.info.name,
+        kind: relation.info.kind.as_str(),
+        estimated_rows: relation.info.estimated_rows,
+        columns: relation
+            .columns
+            .into_iter()
+            .map(|column| Column {
+                name: column.name,
+                type_name: column.type_name,
+                nullable: column.nullable,
+                default: column.default,
+                position: column.position,
+            })
+            .collect(),
+        primary_key: relation.primary_key,
+        foreign_keys: relation
+            .foreign_keys
+            .into_iter()
+            .map(|key| ForeignKey {
+                name: key.name,
+                columns: key.columns,
+                referenced_schema: key.referenced_schema,
+                referenced_table: key.referenced_table,
+                referenced_columns: key.referenced_columns,
+            })
+            .collect(),
+    }))
+}
