@@ -66,6 +66,6 @@ pub async fn create(
     Json(body): Json<NewDatabase>,
 ) -> Result<impl IntoResponse, ApiError> {
     let created = state.databases.create(&body.name).await?;
-    let location = format!("/api/v1/databases/{}", crate::percent_encode(&created.name));
+    let location = format!("/api/v1/databases/{}", strata_db::percent_encode(&created.name));
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(Database::from(created))))
 }

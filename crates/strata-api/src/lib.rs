@@ -67,16 +67,3 @@ pub fn router(state: AppState) -> Router {
         .fallback(web::asset)
         .layer(TraceLayer::new_for_http())
 }
-
-/// Percent-encodes a name for a URL path segment (everything but unreserved characters).
-fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}

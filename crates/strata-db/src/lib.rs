@@ -39,7 +39,7 @@ mod system;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use address::{ServerAddress, ServerKind};
+pub use address::{ServerAddress, ServerKind, percent_encode};
 pub use databases::{DatabaseInfo, Databases, MAX_POOLS, POOL_SIZE};
 pub use deadpool_postgres::{Object as PooledClient, Pool};
 pub use error::Error;

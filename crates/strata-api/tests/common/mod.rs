@@ -110,15 +110,7 @@ impl Api {
 
 /// Percent-encodes a path segment or query value.
 pub fn enc(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    strata_db::percent_encode(text)
 }
 
 /// A query string from pairs, each part encoded.
