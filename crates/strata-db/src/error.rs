@@ -122,6 +122,14 @@ impl Error {
     }
 }
 
+/// The server's words for a failed statement, without Strata's context.
+pub(crate) fn describe_source(err: &Error) -> String {
+    match err {
+        Error::Postgres { source, .. } => describe(source),
+        other => other.to_string(),
+    }
+}
+
 /// The message of a driver error: the server's own words for database errors, else the error
 /// and its causes ("error connecting to server: Connection refused (os error 111)").
 pub(crate) fn describe(err: &tokio_postgres::Error) -> String {

@@ -15,10 +15,11 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::SinkExt;
-use strata_import::{ColumnType, ImportError, Plan, PlannedColumn, Progress, names};
+use strata_import::{ColumnType, ImportError, Leading, Plan, PlannedColumn, Progress, names};
 use strata_sql::{Ident, IdentError, QualifiedName};
 use tokio::sync::mpsc;
 use tokio_postgres::Transaction;
+use tokio_postgres::types::ToSql;
 
 use crate::Error;
 
@@ -43,6 +44,14 @@ pub enum LoadError {
     /// The table to append to does not exist.
     #[error("there is no table {0} to append to")]
     NoSuchTable(String),
+    /// The table refused a row (a value its type or constraints do not accept).
+    #[error("{}: {reason}", refused_at(row))]
+    Refused {
+        /// Which row, column and value.
+        row: RefusedRow,
+        /// What PostgreSQL said.
+        reason: String,
+    },
     /// No column of the file matches a column of the table.
     #[error("no column of the file matches a column of {table} (its columns: {columns})")]
     NothingMapped {
@@ -51,6 +60,14 @@ pub enum LoadError {
         /// Its columns.
         columns: String,
     },
+}
+
+fn refused_at(row: &RefusedRow) -> String {
+    match (&row.column, &row.value) {
+        (Some(column), Some(value)) => format!("line {}, column {column:?}: {value:?} was refused", row.line),
+        (Some(column), None) => format!("line {}, column {column:?}: the empty value was refused", row.line),
+        _ => format!("line {}: the row was refused", row.line),
+    }
 }
 
 /// What a load did.
@@ -112,7 +129,7 @@ pub async fn create_and_load(
 
     let copy =
         format!("COPY {table} ({}) FROM STDIN (FORMAT binary, FREEZE)", list(std::iter::once(&id).chain(&columns)));
-    let rows = copy_file(tx, &copy, path, plan, true, progress).await?;
+    let rows = copy_file(tx, &copy, path, plan, Leading::RowNumber, progress).await?;
     tx.batch_execute(&format!(
         "ALTER TABLE {table} ADD PRIMARY KEY ({id});
          ALTER TABLE {table} ALTER COLUMN {id} RESTART WITH {next};
@@ -176,34 +193,127 @@ pub async fn append(
     // Stage in our own types, then let PostgreSQL convert into the table's (casts it applies
     // the same way to every writer), all in this transaction.
     let staging = Ident::new("strata_import_staging")?;
+    let line = Ident::new("line")?;
     let staged: Vec<Ident> = (1..=targets.len()).map(|i| Ident::new(format!("c{i}"))).collect::<Result<_, _>>()?;
     tx.batch_execute(&format!(
-        "CREATE TEMP TABLE {staging} ({}) ON COMMIT DROP",
+        "CREATE TEMP TABLE {staging} ({line} bigint, {}) ON COMMIT DROP",
         definitions(&staged, &mapped.columns)
     ))
     .await
     .map_err(Error::postgres("creating the staging table"))?;
-    let copy = format!("COPY {staging} ({}) FROM STDIN (FORMAT binary)", list(&staged));
-    let rows = copy_file(tx, &copy, path, &mapped, false, progress).await?;
+    let copy = format!("COPY {staging} ({}) FROM STDIN (FORMAT binary)", list(std::iter::once(&line).chain(&staged)));
+    let rows = copy_file(tx, &copy, path, &mapped, Leading::Line, progress).await?;
 
     let target_names = idents(&targets.iter().map(|t| t.name.clone()).collect::<Vec<_>>())?;
-    let casts: Vec<String> =
-        staged.iter().zip(&targets).map(|(name, t)| format!("CAST({name} AS {})", t.sql_type)).collect();
-    tx.batch_execute(&format!(
-        "INSERT INTO {table} ({}) SELECT {} FROM {staging}; DROP TABLE {staging};",
-        list(&target_names),
-        casts.join(", ")
-    ))
-    .await
-    .map_err(Error::postgres(format!("appending to {table}")))?;
+    let values: Vec<String> = staged.iter().zip(&targets).map(|(name, t)| conversion(name, t)).collect();
+    let insert = format!("INSERT INTO {table} ({}) SELECT {} FROM {staging}", list(&target_names), values.join(", "));
+    tx.batch_execute("SAVEPOINT strata_append").await.map_err(Error::postgres("appending"))?;
+    if let Err(err) = tx.batch_execute(&insert).await {
+        tx.batch_execute("ROLLBACK TO SAVEPOINT strata_append").await.map_err(Error::postgres("appending"))?;
+        let refused = Error::postgres(format!("appending to {table}"))(err);
+        let probe = Probe { tx, insert: &insert, staging: &staging, line: &line, staged: &staged, values: &values };
+        return Err(match probe.refused_row(&targets).await {
+            Ok(Some(row)) => LoadError::Refused { row, reason: crate::error::describe_source(&refused) },
+            _ => LoadError::Database(refused),
+        });
+    }
+    tx.batch_execute(&format!("DROP TABLE {staging}")).await.map_err(Error::postgres("dropping the staging table"))?;
     Ok(Loaded { rows, id_column: None, unmapped })
+}
+
+/// A row the table refused: where it is in the file, and the column and value to blame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedRow {
+    /// The row's line in the file.
+    pub line: u64,
+    /// The column whose value did not convert, if one did not (else a constraint refused the row).
+    pub column: Option<String>,
+    /// That value, as staged from the file.
+    pub value: Option<String>,
+}
+
+/// The pieces of a failed append needed to find the row the table refused.
+struct Probe<'a> {
+    tx: &'a Transaction<'a>,
+    insert: &'a str,
+    staging: &'a Ident,
+    line: &'a Ident,
+    staged: &'a [Ident],
+    values: &'a [String],
+}
+
+impl Probe<'_> {
+    /// Bisects the staged lines for the first row the insert refuses (each try in a savepoint
+    /// that is rolled back), then finds the column whose conversion fails on it.
+    async fn refused_row(&self, targets: &[&TableColumn]) -> Result<Option<RefusedRow>, tokio_postgres::Error> {
+        let (staging, line) = (self.staging, self.line);
+        let bounds = self.tx.query_one(&format!("SELECT min({line}), max({line}) FROM {staging}"), &[]).await?;
+        let (Some(mut low), Some(mut high)) = (bounds.get::<_, Option<i64>>(0), bounds.get::<_, Option<i64>>(1)) else {
+            return Ok(None);
+        };
+        let ranged = format!("{} WHERE {line} BETWEEN $1 AND $2", self.insert);
+        if !self.fails(None, &ranged, &[&low, &high]).await? {
+            return Ok(None);
+        }
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if self.fails(None, &ranged, &[&low, &middle]).await? {
+                high = middle;
+            } else {
+                low = middle + 1;
+            }
+        }
+        let mut refused = RefusedRow { line: u64::try_from(low).unwrap_or(0), column: None, value: None };
+        // Each value alone into a column of the target's type, as the insert would assign it.
+        let probe = Ident::new("strata_probe_column").expect("a short name");
+        for ((name, value), target) in self.staged.iter().zip(self.values).zip(targets) {
+            let setup = format!("CREATE TEMP TABLE {probe} (x {})", target.sql_type);
+            let assign = format!("INSERT INTO {probe} SELECT {value} FROM {staging} WHERE {line} = $1");
+            if self.fails(Some(&setup), &assign, &[&low]).await? {
+                let sql = format!("SELECT {name}::text FROM {staging} WHERE {line} = $1");
+                refused.column = Some(target.name.clone());
+                refused.value = self.tx.query_one(&sql, &[&low]).await?.get(0);
+                break;
+            }
+        }
+        Ok(Some(refused))
+    }
+
+    /// Whether `sql` fails, after `setup`; either way, nothing of it stays.
+    async fn fails(
+        &self,
+        setup: Option<&str>,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<bool, tokio_postgres::Error> {
+        self.tx.batch_execute("SAVEPOINT strata_probe").await?;
+        if let Some(setup) = setup {
+            self.tx.batch_execute(setup).await?;
+        }
+        let failed = self.tx.execute(sql, params).await.is_err();
+        self.tx.batch_execute("ROLLBACK TO SAVEPOINT strata_probe").await?;
+        Ok(failed)
+    }
+}
+
+/// How a staged column becomes the target's type. Types the import produces itself need no
+/// conversion; text into a character type goes by assignment, so a value too long for
+/// `varchar(n)` is an error (an explicit cast would silently cut it); anything else is cast.
+fn conversion(staged: &Ident, target: &TableColumn) -> String {
+    let same_type = ColumnType::from_sql_name(&target.sql_type).is_some();
+    if same_type || target.sql_type.starts_with("character") {
+        staged.to_string()
+    } else {
+        format!("CAST({staged} AS {})", target.sql_type)
+    }
 }
 
 async fn table_columns(tx: &Transaction<'_>, table: &QualifiedName) -> Result<Vec<TableColumn>, Error> {
     let rows = tx
         .query(
             "SELECT attname::text, format_type(atttypid, atttypmod), attidentity <> '' OR attgenerated <> ''
-             FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+             FROM pg_attribute WHERE attrelid = $1::text::regclass AND attnum > 0 AND NOT attisdropped
+             ORDER BY attnum",
             &[&table.to_string()],
         )
         .await
@@ -217,7 +327,7 @@ async fn copy_file(
     copy: &str,
     path: &Path,
     plan: &Plan,
-    with_id: bool,
+    leading: Leading,
     mut progress: ProgressFn,
 ) -> Result<u64, LoadError> {
     let sink = tx.copy_in::<_, Bytes>(copy).await.map_err(Error::postgres("starting COPY"))?;
@@ -235,7 +345,7 @@ async fn copy_file(
                     ))
                 })
             };
-            strata_import::encode(&path, &plan, with_id, &mut send, &mut *progress)
+            strata_import::encode(&path, &plan, leading, &mut send, &mut *progress)
         })
         .map_err(ImportError::Io)?;
     let mut sent = Ok(());

@@ -27,7 +27,8 @@ pub struct CopyEncoder<'a> {
 }
 
 impl<'a> CopyEncoder<'a> {
-    /// An encoder for `columns`; with `with_id`, each row starts with its `bigint` id.
+    /// An encoder for `columns`; with `with_id`, each row starts with a `bigint` (see
+    /// [`crate::Leading`]).
     pub fn new(columns: &'a [PlannedColumn], decimal_comma: bool, json_source: bool, with_id: bool) -> Self {
         let mut buffer = Vec::with_capacity(1 << 20);
         buffer.extend_from_slice(SIGNATURE);

@@ -135,6 +135,11 @@ impl Column {
         fits
     }
 
+    /// Whether no cell of the column held a value.
+    pub fn is_empty(&self) -> bool {
+        self.values == 0
+    }
+
     /// Whether `cell` alone could be a value of `column_type`.
     pub fn admits(cell: Cell<'_>, column_type: ColumnType, options: InferOptions) -> bool {
         let mut column = Column::default();

@@ -24,7 +24,7 @@
 //! assert_eq!(types, [("Order", "text"), ("Date", "date"), ("Amount", "numeric")]);
 //!
 //! let mut copy = Vec::new();
-//! let rows = strata_import::encode(&path, &plan, true, &mut |chunk| Ok(copy.extend(chunk)), &mut |_| {})?;
+//! let rows = strata_import::encode(&path, &plan, strata_import::Leading::RowNumber, &mut |chunk| Ok(copy.extend(chunk)), &mut |_| {})?;
 //! assert_eq!(rows, 2);
 //! # std::fs::remove_dir_all(&dir)?;
 //! # Ok(()) }
@@ -48,6 +48,6 @@ pub use encoding_rs::Encoding;
 pub use error::ImportError;
 pub use format::Format;
 pub use options::ImportOptions;
-pub use plan::{Phase, Plan, PlannedColumn, Progress, Source, encode, plan};
+pub use plan::{Leading, Phase, Plan, PlannedColumn, Progress, Source, encode, plan};
 pub use row::{Cell, Row};
 pub use types::{ColumnType, DateOrder};

@@ -141,15 +141,26 @@ pub fn plan(path: &Path, options: &ImportOptions, progress: &mut dyn FnMut(Progr
         other => other?,
     };
     let preferred = options.date_order.unwrap_or(options.default_date_order);
-    Ok(decide(scan, source, infer, options.header, preferred))
+    decide(scan, source, infer, options.header, preferred)
 }
 
-/// Writes the binary COPY stream of `plan`'s file into `out`, one chunk at a time. With
-/// `with_id`, rows are numbered from 1 in a leading `bigint`. Returns the rows written.
+/// What each COPY row starts with, before the plan's columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leading {
+    /// Nothing.
+    Nothing,
+    /// The row's number, from 1, as a `bigint` (a new table's key).
+    RowNumber,
+    /// The row's line in the file, as a `bigint` (to find a row the database refuses).
+    Line,
+}
+
+/// Writes the binary COPY stream of `plan`'s file into `out`, one chunk at a time, each row
+/// starting with `leading`. Returns the rows written.
 pub fn encode(
     path: &Path,
     plan: &Plan,
-    with_id: bool,
+    leading: Leading,
     out: &mut dyn FnMut(Vec<u8>) -> Result<(), ImportError>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<u64, ImportError> {
@@ -162,11 +173,13 @@ pub fn encode(
         shape.first(records.as_mut(), &mut row)?;
     }
     shape.width = if plan.source.header || plan.source.format.is_json() { shape.width } else { usize::MAX };
-    let mut encoder = CopyEncoder::new(&plan.columns, plan.decimal_comma, plan.source.format.is_json(), with_id);
+    let json = plan.source.format.is_json();
+    let mut encoder = CopyEncoder::new(&plan.columns, plan.decimal_comma, json, leading != Leading::Nothing);
     let mut rows = 0;
     while shape.next(records.as_mut(), &mut row)? {
         rows += 1;
-        encoder.row(i64::try_from(rows).unwrap_or(i64::MAX), &row)?;
+        let number = if leading == Leading::Line { row.line() } else { rows };
+        encoder.row(i64::try_from(number).unwrap_or(i64::MAX), &row)?;
         if encoder.buffered() >= CHUNK_BYTES {
             out(encoder.take())?;
         }
@@ -253,7 +266,13 @@ fn scan(
 }
 
 /// Turns what the first pass saw into the plan: header or not, names, types, warnings.
-fn decide(mut scan: Scan, mut source: Source, infer: InferOptions, header: Option<bool>, preferred: DateOrder) -> Plan {
+fn decide(
+    mut scan: Scan,
+    mut source: Source,
+    infer: InferOptions,
+    header: Option<bool>,
+    preferred: DateOrder,
+) -> Result<Plan, ImportError> {
     let mut warnings = Vec::new();
     let header_texts: Option<Vec<String>> = match (&scan.keys, &scan.first) {
         (Some(keys), _) => Some(keys.clone()),
@@ -261,6 +280,10 @@ fn decide(mut scan: Scan, mut source: Source, infer: InferOptions, header: Optio
             let is_header = header.unwrap_or_else(|| looks_like_header(first, &scan.columns, infer, preferred));
             source.header = is_header;
             if is_header {
+                // A row longer than the header is a mistake; without a header it is just wider.
+                if let Some((line, found)) = scan.shape.wide {
+                    return Err(ImportError::ExtraFields { line, expected: scan.shape.width, found });
+                }
                 Some((0..scan.columns.len()).map(|i| first.get(i).display()).collect())
             } else {
                 for (index, column) in scan.columns.iter_mut().enumerate() {
@@ -272,6 +295,12 @@ fn decide(mut scan: Scan, mut source: Source, infer: InferOptions, header: Optio
         }
         (None, None) => None,
     };
+    // Trailing columns with neither a name nor a value are trailing delimiters, not columns.
+    let named = |index: usize| header_texts.as_ref().and_then(|h| h.get(index)).is_some_and(|h| !h.trim().is_empty());
+    while scan.columns.len() > 1 && scan.columns.last().is_some_and(Column::is_empty) && !named(scan.columns.len() - 1)
+    {
+        scan.columns.pop();
+    }
     let names = names::column_names(header_texts.as_deref(), scan.columns.len(), &mut warnings);
     let mut ambiguous = Vec::new();
     let columns = names
@@ -306,7 +335,7 @@ fn decide(mut scan: Scan, mut source: Source, infer: InferOptions, header: Optio
     warnings.extend(scan.warnings);
     source.sheet = scan.sheet.or(source.sheet);
     source.keys = scan.keys.unwrap_or_default();
-    Plan { source, columns, rows: scan.rows, decimal_comma: infer.decimal_comma, date_order: preferred, warnings }
+    Ok(Plan { source, columns, rows: scan.rows, decimal_comma: infer.decimal_comma, date_order: preferred, warnings })
 }
 
 /// The first row is a header unless it reads as data: some cell has the type its column has
@@ -320,12 +349,14 @@ fn looks_like_header(first: &Row, columns: &[Column], infer: InferOptions, prefe
     })
 }
 
-/// The row discipline both passes share: blank rows skipped; in delimited text, short rows
-/// padded (and counted) and rows with extra non-empty fields refused. Workbooks and JSON have
-/// no such thing as a ragged row: a value beyond the header is a column of its own.
+/// The row discipline both passes share: blank rows skipped; in delimited text, rows shorter
+/// than the first are padded (and counted), and the first row with extra non-empty fields is
+/// noted (an error when the first row is a header). In workbooks and JSON a value beyond the
+/// header is simply a column of its own.
 struct Shape {
     ragged_is_error: bool,
     width: usize,
+    wide: Option<(u64, usize)>,
     short_rows: u64,
     first_short_line: u64,
     blank_rows: u64,
@@ -334,14 +365,15 @@ struct Shape {
 impl Shape {
     fn new(format: Format) -> Shape {
         let ragged_is_error = matches!(format, Format::Csv | Format::Tsv);
-        Shape { ragged_is_error, width: 0, short_rows: 0, first_short_line: 0, blank_rows: 0 }
+        Shape { ragged_is_error, width: 0, wide: None, short_rows: 0, first_short_line: 0, blank_rows: 0 }
     }
 
-    /// Reads the first non-blank row, which sets the width (its last non-blank cell).
+    /// Reads the first non-blank row, which sets the width: all its fields in delimited text,
+    /// up to its last non-blank cell in a workbook (whose rows all span the used range).
     fn first(&mut self, records: &mut dyn Records, row: &mut Row) -> Result<bool, ImportError> {
         while records.next(row)? {
             if let Some(last) = (0..row.len()).rev().find(|i| !row.get(*i).is_blank()) {
-                self.width = last + 1;
+                self.width = if self.ragged_is_error { row.len() } else { last + 1 };
                 row.truncate(self.width);
                 return Ok(true);
             }
@@ -359,13 +391,10 @@ impl Shape {
             if self.ragged_is_error {
                 if row.len() > self.width {
                     if (self.width..row.len()).any(|i| !row.get(i).is_blank()) {
-                        return Err(ImportError::ExtraFields {
-                            line: row.line(),
-                            expected: self.width,
-                            found: row.len(),
-                        });
+                        self.wide.get_or_insert((row.line(), row.len()));
+                    } else {
+                        row.truncate(self.width);
                     }
-                    row.truncate(self.width);
                 } else if row.len() < self.width {
                     if self.short_rows == 0 {
                         self.first_short_line = row.line();

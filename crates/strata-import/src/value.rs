@@ -171,7 +171,8 @@ impl DateParts {
 
 /// A time of day: `13:45`, `13:45:30`, `13:45:30.123456`, `1:45 PM`.
 pub fn parse_time(text: &str) -> Option<NaiveTime> {
-    let (clock, meridiem) = match text.len().checked_sub(2).map(|at| text.split_at(at)) {
+    // `split_at_checked`: the last two bytes may be inside a character (`10€`).
+    let (clock, meridiem) = match text.len().checked_sub(2).and_then(|at| text.split_at_checked(at)) {
         Some((clock, m)) if m.eq_ignore_ascii_case("am") || m.eq_ignore_ascii_case("pm") => {
             (clock.trim_end(), Some(m.eq_ignore_ascii_case("pm")))
         }
@@ -327,7 +328,7 @@ mod tests {
         assert_eq!(parse_time("9:05:07.25"), NaiveTime::from_hms_micro_opt(9, 5, 7, 250_000));
         assert_eq!(parse_time("1:45 PM"), NaiveTime::from_hms_opt(13, 45, 0));
         assert_eq!(parse_time("12:00 am"), NaiveTime::from_hms_opt(0, 0, 0));
-        for text in ["25:00", "13:45 PM", "1:2", "12:30:00.1234567", "noon"] {
+        for text in ["25:00", "13:45 PM", "1:2", "12:30:00.1234567", "noon", "10€", "5 €", "1:45 ™"] {
             assert_eq!(parse_time(text), None, "{text}");
         }
         let at = |y, m, d, h, mi, s| NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(h, mi, s).unwrap();

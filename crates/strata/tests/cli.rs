@@ -1,119 +1,12 @@
 //! The `strata` binary as a user runs it: real processes, real signals, real PostgreSQL.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
-use std::sync::mpsc;
+mod common;
+
+use std::net::TcpListener;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-const STRATA: &str = env!("CARGO_BIN_EXE_strata");
-
-/// A `strata` command with none of the caller's Strata or libpq settings.
-fn strata(args: &[&str]) -> Command {
-    let mut command = Command::new(STRATA);
-    command.args(args).env("RUST_LOG", "warn");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("STRATA_") || name.starts_with("PG") || name == "DATABASE_URL" {
-            command.env_remove(name);
-        }
-    }
-    command
-}
-
-/// A temporary home for a data directory that the cluster's account can reach as root too.
-struct Home {
-    temp: tempfile::TempDir,
-}
-
-impl Home {
-    fn new() -> Home {
-        let temp = tempfile::Builder::new().prefix("strata-cli-").tempdir().unwrap();
-        std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
-        Home { temp }
-    }
-
-    fn data_dir(&self) -> PathBuf {
-        self.temp.path().join("data")
-    }
-
-    fn data_arg(&self) -> String {
-        self.data_dir().display().to_string()
-    }
-}
-
-/// A running `strata serve`.
-struct Server {
-    child: Child,
-    url: String,
-    stderr: mpsc::Receiver<String>,
-}
-
-impl Server {
-    fn start(home: &Home) -> Server {
-        let mut child = strata(&["serve", "--listen", "127.0.0.1:0", "--data-dir", &home.data_arg()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = collect(child.stderr.take().unwrap());
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines
-            .next()
-            .and_then(Result::ok)
-            .unwrap_or_else(|| panic!("strata serve printed nothing; stderr: {}", stderr.recv().unwrap_or_default()));
-        let url = first
-            .strip_prefix("Strata is serving ")
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_else(|| panic!("unexpected first line: {first}"))
-            .to_string();
-        Server { child, url, stderr }
-    }
-
-    fn get(&self, path: &str) -> String {
-        let address = self.url.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(address).unwrap();
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        response
-    }
-
-    fn signal(&self, signal: &str) {
-        let status = Command::new("kill").args([signal, &self.child.id().to_string()]).status().unwrap();
-        assert!(status.success());
-    }
-
-    fn wait(mut self, within: Duration) -> (ExitStatus, String) {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return (status, self.stderr.recv().unwrap_or_default());
-            }
-            assert!(Instant::now() < deadline, "strata did not exit within {within:?}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Reads a pipe to its end on a thread; the text arrives when the process closes it.
-fn collect(mut pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = pipe.read_to_string(&mut text);
-        let _ = tx.send(text);
-    });
-    rx
-}
+use common::{Home, Server, run, strata};
 
 /// The processes whose working directory is `dir`: a postmaster and its children live in PGDATA.
 fn processes_in(dir: &Path) -> Vec<u32> {
@@ -123,13 +16,6 @@ fn processes_in(dir: &Path) -> Vec<u32> {
         .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd == dir))
         .collect()
-}
-
-fn run(mut command: impl std::borrow::BorrowMut<Command>) -> (Output, String) {
-    let command = command.borrow_mut();
-    let output = command.output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output, stderr)
 }
 
 #[test]

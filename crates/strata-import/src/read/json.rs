@@ -21,6 +21,8 @@ pub(crate) struct JsonRecords {
     started: bool,
     finished: bool,
     element: Vec<u8>,
+    /// The line of the element's first byte that is not white space (0 before it).
+    element_line: u64,
     record: u64,
     line: u64,
     keys: Vec<String>,
@@ -38,6 +40,7 @@ impl JsonRecords {
             started: false,
             finished: false,
             element: Vec::new(),
+            element_line: 0,
             record: 0,
             line: 1,
             keys,
@@ -49,6 +52,7 @@ impl JsonRecords {
     /// The next element's bytes into `self.element`; `false` at the end of the array/file.
     fn next_element(&mut self) -> Result<bool, ImportError> {
         self.element.clear();
+        self.element_line = 0;
         if self.array { self.next_array_element() } else { self.next_line() }
     }
 
@@ -137,6 +141,9 @@ impl JsonRecords {
     }
 
     fn push_consume(&mut self, byte: u8) {
+        if self.element_line == 0 && !byte.is_ascii_whitespace() {
+            self.element_line = self.line;
+        }
         if byte == b'\n' {
             self.line += 1;
         }
@@ -164,13 +171,13 @@ impl Records for JsonRecords {
         if !self.started && self.input.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
             self.input.consume(3);
         }
-        let start_line = self.line;
         if !self.next_element()? {
             return Ok(false);
         }
         self.started = true;
         self.record += 1;
-        let line = if self.array { start_line } else { self.line - 1 };
+        // An element of an array starts where its first byte is, not after the comma before it.
+        let line = if self.array { self.element_line.max(1) } else { self.line - 1 };
         let object: Map<String, Value> = match serde_json::from_slice(&self.element) {
             Ok(Value::Object(object)) => object,
             Ok(_) => {
@@ -178,6 +185,13 @@ impl Records for JsonRecords {
             }
             Err(err) => return Err(ImportError::Json { line, message: format!("record {}: {err}", self.record) }),
         };
+        // `\u0000` is valid JSON that neither text nor jsonb can hold: refuse it here, with its
+        // line, rather than have the server refuse the load.
+        if memchr::memmem::find(&self.element, b"\\u0000").is_some() && object.values().any(holds_nul) {
+            let message =
+                format!("record {} holds a NUL character (\\u0000), which PostgreSQL cannot store", self.record);
+            return Err(ImportError::Json { line, message });
+        }
         let mut cells: Vec<Option<Value>> = vec![None; self.keys.len()];
         for (key, value) in object {
             let column = self.column(&key);
@@ -208,5 +222,15 @@ impl Records for JsonRecords {
 
     fn keys(&self) -> Option<&[String]> {
         Some(&self.keys)
+    }
+}
+
+/// Whether a string in `value`, or a key of an object in it, holds a NUL character.
+fn holds_nul(value: &Value) -> bool {
+    match value {
+        Value::String(text) => text.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(object) => object.iter().any(|(key, value)| key.contains('\0') || holds_nul(value)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
     }
 }

@@ -1,12 +1,15 @@
 //! Workbooks (XLSX, XLS, ODS) through calamine. Cell types are kept: numbers stay numbers and
 //! cells formatted as dates arrive as dates, whatever the workbook's display format.
 
+use std::fs::File;
+use std::io::BufReader;
 use std::path::Path;
 
-use calamine::{Data, Range, Reader, open_workbook_auto};
+use calamine::{Data, DataType, Ods, Range, Reader, Sheets, Xls, Xlsx, open_workbook, open_workbook_auto};
 
 use super::Records;
 use crate::error::ImportError;
+use crate::format::Format;
 use crate::plan::Source;
 use crate::row::{Cell, Row};
 
@@ -21,7 +24,7 @@ pub(crate) struct SheetRecords {
 
 impl SheetRecords {
     pub(crate) fn open(path: &Path, source: &Source) -> Result<SheetRecords, ImportError> {
-        let mut workbook = open_workbook_auto(path).map_err(|e| ImportError::Sheet(e.to_string()))?;
+        let mut workbook = open_workbook_of(path, source.format)?;
         let names = workbook.sheet_names();
         let (sheet, range) = match &source.sheet {
             Some(name) => {
@@ -38,8 +41,24 @@ impl SheetRecords {
     }
 }
 
+/// calamine picks a reader by the file's extension; a misnamed workbook (an ODS saved as `.xlsx`)
+/// is then read as the format its bytes showed.
+fn open_workbook_of(path: &Path, format: Format) -> Result<Sheets<BufReader<File>>, ImportError> {
+    open_workbook_auto(path)
+        .or_else(|by_name| {
+            let by_bytes = match format {
+                Format::Xlsx => open_workbook::<Xlsx<_>, _>(path).map(Sheets::Xlsx).ok(),
+                Format::Xls => open_workbook::<Xls<_>, _>(path).map(Sheets::Xls).ok(),
+                Format::Ods => open_workbook::<Ods<_>, _>(path).map(Sheets::Ods).ok(),
+                _ => None,
+            };
+            by_bytes.ok_or(by_name)
+        })
+        .map_err(|e| ImportError::Sheet(e.to_string()))
+}
+
 fn first_non_empty(
-    workbook: &mut calamine::Sheets<std::io::BufReader<std::fs::File>>,
+    workbook: &mut Sheets<BufReader<File>>,
     names: &[String],
 ) -> Result<(String, Range<Data>), ImportError> {
     for name in names {
@@ -64,7 +83,12 @@ impl Records for SheetRecords {
                 Data::Int(n) => row.push(Cell::Int(*n)),
                 Data::Float(f) => row.push(Cell::Float(*f)),
                 Data::Bool(b) => row.push(Cell::Bool(*b)),
-                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => row.push(Cell::Text(s)),
+                Data::String(s) | Data::DateTimeIso(s) => row.push(Cell::Text(s)),
+                // ODS time cells are durations (`PT13H45M00S`); one under a day is a time of day.
+                Data::DurationIso(s) => match data.as_time() {
+                    Some(time) => row.push(Cell::Time(time)),
+                    None => row.push(Cell::Text(s)),
+                },
                 Data::DateTime(value) => match value.as_datetime() {
                     // A value below one day is a time of day.
                     Some(at) if value.as_f64() < 1.0 => row.push(Cell::Time(at.time())),
