@@ -1,22 +1,12 @@
 //! Ctrl-C in the middle of an import leaves no table behind.
 
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::fs::PermissionsExt;
+mod common;
+
+use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const STRATA: &str = env!("CARGO_BIN_EXE_strata");
-
-fn strata(args: &[&str]) -> Command {
-    let mut command = Command::new(STRATA);
-    command.args(args).env("RUST_LOG", "warn");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("STRATA_") || name.starts_with("PG") || name == "DATABASE_URL" {
-            command.env_remove(name);
-        }
-    }
-    command
-}
+use common::{Home, Server, strata};
 
 fn psql(data_dir: &str, sql: &str) -> String {
     let output = strata(&["psql", "--data-dir", data_dir, "--", "-Atc", sql]).output().unwrap();
@@ -26,12 +16,11 @@ fn psql(data_dir: &str, sql: &str) -> String {
 
 #[test]
 fn an_interrupted_import_leaves_nothing() {
-    let temp = tempfile::Builder::new().prefix("strata-interrupt-").tempdir().unwrap();
-    std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
-    let data_dir = temp.path().join("data").display().to_string();
+    let home = Home::new();
+    let data_dir = home.data_arg();
 
     // A file big enough that the load is still running when the interrupt comes.
-    let file = temp.path().join("big.csv");
+    let file = home.temp.path().join("big.csv");
     let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
     writeln!(out, "n,label,amount").unwrap();
     for n in 0..400_000 {
@@ -41,14 +30,7 @@ fn an_interrupted_import_leaves_nothing() {
     drop(out);
 
     // A running server owns the cluster, so it outlives the interrupted command.
-    let mut serve = strata(&["serve", "--listen", "127.0.0.1:0", "--data-dir", &data_dir])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut ready = String::new();
-    BufReader::new(serve.stdout.take().unwrap()).read_line(&mut ready).unwrap();
-    assert!(ready.starts_with("Strata is serving"), "{ready}");
+    let server = Server::start(&home);
 
     let mut import = strata(&["import", &file.display().to_string(), "--data-dir", &data_dir, "--table", "big"])
         .stdout(Stdio::null())
@@ -78,6 +60,6 @@ fn an_interrupted_import_leaves_nothing() {
     }
     assert_eq!(psql(&data_dir, "SELECT to_regclass('public.big') IS NULL"), "t");
 
-    let _ = Command::new("kill").args(["-TERM", &serve.id().to_string()]).status();
-    let _ = serve.wait();
+    server.signal("-TERM");
+    server.wait(Duration::from_secs(10));
 }
