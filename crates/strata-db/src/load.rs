@@ -9,9 +9,8 @@
 //! later vacuum to be visible to all), then given its primary key (one index build beats a
 //! million inserts into it) and analyzed so row estimates are right at once.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::pin::pin;
-use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::SinkExt;
@@ -333,7 +332,7 @@ async fn copy_file(
     let sink = tx.copy_in::<_, Bytes>(copy).await.map_err(Error::postgres("starting COPY"))?;
     let mut sink = pin!(sink);
     let (chunks, mut received) = mpsc::channel::<Vec<u8>>(CHUNKS_IN_FLIGHT);
-    let (path, plan): (PathBuf, Arc<Plan>) = (path.to_path_buf(), Arc::new(plan.clone()));
+    let (path, plan) = (path.to_path_buf(), plan.clone());
     let encoder = std::thread::Builder::new()
         .name("import-encoder".into())
         .spawn(move || {

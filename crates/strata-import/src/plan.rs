@@ -172,7 +172,6 @@ pub fn encode(
     if plan.source.header {
         shape.first(records.as_mut(), &mut row)?;
     }
-    shape.width = if plan.source.header || plan.source.format.is_json() { shape.width } else { usize::MAX };
     let json = plan.source.format.is_json();
     let mut encoder = CopyEncoder::new(&plan.columns, plan.decimal_comma, json, leading != Leading::Nothing);
     let mut rows = 0;

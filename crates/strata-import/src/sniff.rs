@@ -23,30 +23,31 @@ pub(crate) fn encoding(head: &[u8]) -> &'static Encoding {
         Ok(_) => UTF_8,
         // An error only in the last, cut-off character is still UTF-8.
         Err(err) if err.error_len().is_none() => UTF_8,
-        Err(_) => guess(std::iter::once(head)),
+        Err(_) => {
+            let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
+            detector.feed(head, false);
+            guess(detector)
+        }
     }
 }
 
 /// chardetng's guess over the whole file, for when a sample that looked like UTF-8 was not.
+/// The file is fed a buffer at a time, so memory stays flat however large it is.
 pub(crate) fn encoding_of_file(path: &Path) -> std::io::Result<&'static Encoding> {
     let mut file = File::open(path)?;
-    let mut chunks = Vec::new();
+    let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
     let mut buffer = vec![0; 1 << 20];
     loop {
         let read = file.read(&mut buffer)?;
         if read == 0 {
             break;
         }
-        chunks.push(buffer[..read].to_vec());
+        detector.feed(&buffer[..read], false);
     }
-    Ok(guess(chunks.iter().map(Vec::as_slice)))
+    Ok(guess(detector))
 }
 
-fn guess<'a>(chunks: impl Iterator<Item = &'a [u8]>) -> &'static Encoding {
-    let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
-    for chunk in chunks {
-        detector.feed(chunk, false);
-    }
+fn guess(mut detector: EncodingDetector) -> &'static Encoding {
     detector.feed(&[], true);
     detector.guess(None, Utf8Detection::Allow)
 }
