@@ -61,6 +61,7 @@ describe('getHealth', () => {
     const signal = new AbortController().signal;
     await getHealth({ fetch: stub, signal });
     expect(stub).toHaveBeenCalledWith('/api/v1/health', {
+      method: 'GET',
       headers: { Accept: 'application/json' },
       signal,
     });

@@ -43,6 +43,8 @@ interface ApiErrorInit {
   detail?: string | undefined;
   type?: string | undefined;
   cause?: unknown;
+  /** The whole problem document, for its extension members. */
+  problem?: Record<string, unknown> | undefined;
 }
 
 /** A failed API call, shaped after an RFC 9457 problem document. */
@@ -54,6 +56,11 @@ export class ApiError extends Error {
   readonly detail: string | undefined;
   /** The problem type URI; `about:blank` when the server gave none. */
   readonly type: string;
+  /**
+   * The problem document's members, including extensions such as `parameter`,
+   * `column` or `current`; empty when the server sent no problem document.
+   */
+  readonly problem: Record<string, unknown>;
 
   constructor(init: ApiErrorInit) {
     super(init.detail ? `${init.title}: ${init.detail}` : init.title, { cause: init.cause });
@@ -62,6 +69,7 @@ export class ApiError extends Error {
     this.title = init.title;
     this.detail = init.detail;
     this.type = init.type ?? 'about:blank';
+    this.problem = init.problem ?? {};
   }
 }
 
@@ -104,16 +112,44 @@ function parseHealth(body: unknown): Health {
 export class ShapeError extends Error {}
 
 /** GETs `path` and parses its JSON body with `parse`, or throws an `ApiError`. */
-export async function getJson<T>(
+export function getJson<T>(
   path: string,
   parse: (body: unknown) => T,
   options: CallOptions,
 ): Promise<T> {
+  return requestJson('GET', path, undefined, parse, options);
+}
+
+/**
+ * Sends `body` as JSON with `method` to `path` and parses the JSON answer with
+ * `parse` (a 204 answer parses `null`), or throws an `ApiError`.
+ */
+export function sendJson<T>(
+  method: 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+  path: string,
+  body: unknown,
+  parse: (body: unknown) => T,
+  options: CallOptions = {},
+): Promise<T> {
+  return requestJson(method, path, body, parse, options);
+}
+
+async function requestJson<T>(
+  method: string,
+  path: string,
+  requestBody: unknown,
+  parse: (body: unknown) => T,
+  options: CallOptions,
+): Promise<T> {
   const doFetch: Fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (requestBody !== undefined) headers['Content-Type'] = 'application/json';
   let response: Response;
   try {
     response = await doFetch(path, {
-      headers: { Accept: 'application/json' },
+      method,
+      headers,
+      ...(requestBody !== undefined ? { body: JSON.stringify(requestBody) } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (cause) {
@@ -136,11 +172,13 @@ export async function getJson<T>(
       detail,
       cause,
     });
-  let body: unknown;
-  try {
-    body = await response.json();
-  } catch (cause) {
-    throw invalid('the body is not valid JSON', cause);
+  let body: unknown = null;
+  if (response.status !== 204) {
+    try {
+      body = await response.json();
+    } catch (cause) {
+      throw invalid('the body is not valid JSON', cause);
+    }
   }
   try {
     return parse(body);
@@ -153,7 +191,7 @@ export async function getJson<T>(
 }
 
 /** Turns a non-2xx response into an `ApiError`, using its problem document if it has one. */
-async function errorFrom(path: string, response: Response): Promise<ApiError> {
+export async function errorFrom(path: string, response: Response): Promise<ApiError> {
   const fallbackTitle = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} from ${path}`;
   const contentType = response.headers.get('content-type') ?? '';
   if (contentType.includes('application/problem+json')) {
@@ -166,6 +204,7 @@ async function errorFrom(path: string, response: Response): Promise<ApiError> {
           title: typeof problem.title === 'string' && problem.title ? problem.title : fallbackTitle,
           detail: typeof problem.detail === 'string' ? problem.detail : undefined,
           type: typeof problem.type === 'string' ? problem.type : undefined,
+          problem,
         });
       }
     } catch {
