@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Fetch } from './api';
-import { decodeKey, encodeKey, getRecord, keyText, linkTarget, parseRecord, parseRecordTable, rowKey } from './record';
+import { decodeKey, encodeKey, getRecord, keyText, linkTarget, parseRecord, parseRecordTable, rowColumns, rowKey } from './record';
 
 describe('record keys', () => {
   const check = (values: string[], key: string) => {
@@ -26,6 +26,11 @@ describe('record keys', () => {
     expect(rowKey({ id: 1, name: 'a,b' }, ['id', 'name'])).toBe('1,"a,b"');
     expect(rowKey({ id: null }, ['id'])).toBeNull();
     expect(rowKey({ id: 1 }, [])).toBeNull();
+  });
+
+  it('lists the columns of referencing rows', () => {
+    expect(rowColumns([{ id: 1, a: 2 }, { id: 3, b: null }])).toEqual(['id', 'a', 'b']);
+    expect(rowColumns([])).toEqual([]);
   });
 
   it('links a foreign key that covers the referenced primary key', () => {

@@ -210,6 +210,13 @@ export function linkTarget(row: Record<string, unknown>, fk: ForeignKey, referen
   return { schema: fk.referencedSchema, table: fk.referencedTable, key: encodeKey(values) };
 }
 
+/** Every column named in `rows`, in first-seen order. */
+export function rowColumns(rows: Record<string, unknown>[]): string[] {
+  const seen = new Set<string>();
+  for (const row of rows) for (const key of Object.keys(row)) seen.add(key);
+  return [...seen];
+}
+
 /** A value for display: `null` stays `null` (shown as NULL), objects as JSON. */
 export function showValue(value: unknown): string | null {
   if (value === null || value === undefined) return null;
