@@ -20,14 +20,14 @@ import type { Column } from './catalog';
 export const IMPORT_TYPES: readonly { type: string; label: string }[] = [
   { type: 'text', label: 'Text' },
   { type: 'integer', label: 'Integer' },
-  { type: 'bigint', label: 'Big integer' },
-  { type: 'numeric', label: 'Number (exact)' },
-  { type: 'boolean', label: 'Yes/no' },
+  { type: 'bigint', label: 'Big integer (bigint)' },
+  { type: 'numeric', label: 'Exact number (numeric)' },
+  { type: 'boolean', label: 'Yes/no (boolean)' },
   { type: 'date', label: 'Date' },
-  { type: 'timestamp without time zone', label: 'Date and time' },
-  { type: 'timestamp with time zone', label: 'Date and time with zone' },
-  { type: 'time without time zone', label: 'Time of day' },
-  { type: 'jsonb', label: 'JSON' },
+  { type: 'timestamp without time zone', label: 'Date and time (timestamp)' },
+  { type: 'timestamp with time zone', label: 'Date, time and zone (timestamptz)' },
+  { type: 'time without time zone', label: 'Time of day (time)' },
+  { type: 'jsonb', label: 'JSON (jsonb)' },
 ];
 
 /** How ambiguous dates such as `03/04/2024` are read. */
