@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { type Page, pageUrl, parsePage } from './page';
+
+function roundTrip(page: Page): Page {
+  const url = new URL(pageUrl(page), 'http://x');
+  return parsePage(url.pathname, url.search);
+}
+
+describe('pages', () => {
+  it('round-trips a record with a hostile key', () => {
+    const page: Page = {
+      kind: 'route',
+      route: { db: 'main', schema: 'pub lic', table: 'a/b', record: '"x,y",z/é?#' },
+    };
+    expect(pageUrl(page)).toBe('/db/main/pub%20lic/a%2Fb/row/%22x%2Cy%22%2Cz%2F%C3%A9%3F%23');
+    expect(roundTrip(page)).toMatchObject(page);
+  });
+
+  it('reads a table without a record', () => {
+    const page = parsePage('/db/main/public/orders', '?q=x');
+    expect(page).toEqual({ kind: 'route', route: expect.objectContaining({ table: 'orders', q: 'x' }) });
+    expect(page.kind === 'route' && page.route.record).toBeFalsy();
+  });
+
+  it('round-trips the import wizard', () => {
+    const page: Page = { kind: 'import', import: { db: 'main', schema: 'my schema', id: 'abc' } };
+    expect(pageUrl(page)).toBe('/import?db=main&schema=my+schema&id=abc');
+    expect(roundTrip(page)).toEqual(page);
+    expect(pageUrl({ kind: 'import', import: {} })).toBe('/import');
+    expect(parsePage('/import', '')).toEqual({ kind: 'import', import: { db: undefined, schema: undefined, id: undefined } });
+  });
+
+  it('leaves other paths to the table route', () => {
+    expect(parsePage('/', '')).toEqual({ kind: 'route', route: {} });
+    expect(pageUrl({ kind: 'route', route: { db: 'main', schema: 'public' } })).toBe('/db/main/public');
+  });
+});

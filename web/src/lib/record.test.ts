@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import type { Fetch } from './api';
+import { decodeKey, encodeKey, getRecord, keyText, linkTarget, parseRecord, parseRecordTable, rowColumns, rowKey } from './record';
+
+describe('record keys', () => {
+  const check = (values: string[], key: string) => {
+    expect(encodeKey(values)).toBe(key);
+    expect(decodeKey(key)).toEqual(values);
+  };
+
+  it('joins and splits composite keys', () => {
+    check(['7'], '7');
+    check(['a', 'b'], 'a,b');
+    check(['a,b', 'c'], '"a,b",c');
+    check(['say "hi"'], '"say ""hi"""');
+    check(['', 'x'], ',x');
+    check([''], '');
+    check(['é', '"'], 'é,""""');
+  });
+
+  it('writes values as PostgreSQL text', () => {
+    expect(keyText('12345678901234567890')).toBe('12345678901234567890');
+    expect(keyText(3)).toBe('3');
+    expect(keyText(true)).toBe('true');
+    expect(keyText(null)).toBeNull();
+    expect(rowKey({ id: 1, name: 'a,b' }, ['id', 'name'])).toBe('1,"a,b"');
+    expect(rowKey({ id: null }, ['id'])).toBeNull();
+    expect(rowKey({ id: 1 }, [])).toBeNull();
+  });
+
+  it('lists the columns of referencing rows', () => {
+    expect(rowColumns([{ id: 1, a: 2 }, { id: 3, b: null }])).toEqual(['id', 'a', 'b']);
+    expect(rowColumns([])).toEqual([]);
+  });
+
+  it('links a foreign key that covers the referenced primary key', () => {
+    const fk = {
+      name: 'orders_customer_fkey',
+      columns: ['customer', 'region'],
+      referencedSchema: 'crm',
+      referencedTable: 'customers',
+      referencedColumns: ['id', 'region'],
+    };
+    expect(linkTarget({ customer: '42', region: 'EU' }, fk, ['region', 'id'])).toEqual({
+      schema: 'crm',
+      table: 'customers',
+      key: 'EU,42',
+    });
+    expect(linkTarget({ customer: null, region: 'EU' }, fk, ['region', 'id'])).toBeNull();
+    expect(linkTarget({ customer: '42', region: 'EU' }, fk, ['code'])).toBeNull();
+  });
+});
+
+describe('record parsers', () => {
+  const body = {
+    row: { id: '1', name: 'Ada', customer: '42' },
+    version: '7781',
+    links: { customer: 'ACME' },
+    referenced_by: [
+      {
+        schema: 'public',
+        table: 'lines',
+        constraint: 'lines_order_fkey',
+        columns: ['order'],
+        primary_key: ['id'],
+        rows: [{ id: '9', order: '1' }],
+        total: 120,
+      },
+    ],
+  };
+
+  it('reads a record', () => {
+    expect(parseRecord(body)).toEqual({
+      row: { id: '1', name: 'Ada', customer: '42' },
+      version: '7781',
+      links: { customer: 'ACME' },
+      referencedBy: [
+        {
+          schema: 'public',
+          table: 'lines',
+          constraint: 'lines_order_fkey',
+          columns: ['order'],
+          primaryKey: ['id'],
+          rows: [{ id: '9', order: '1' }],
+          total: 120,
+        },
+      ],
+    });
+  });
+
+  it('refuses a record without a row', () => {
+    expect(() => parseRecord({ ...body, row: null })).toThrow(/row/);
+  });
+
+  it('reads foreign keys of a table', () => {
+    const table = parseRecordTable({
+      schema: 'public',
+      name: 'orders',
+      columns: [{ name: 'id', type: 'bigint', nullable: false }],
+      primary_key: ['id'],
+      foreign_keys: [
+        { name: 'f', columns: ['c'], referenced_schema: 's', referenced_table: 't', referenced_columns: ['id'] },
+      ],
+    });
+    expect(table.foreignKeys).toEqual([
+      { name: 'f', columns: ['c'], referencedSchema: 's', referencedTable: 't', referencedColumns: ['id'] },
+    ]);
+  });
+
+  it('encodes the key into the path', async () => {
+    const urls: string[] = [];
+    const fetch: Fetch = (input) => {
+      urls.push(input);
+      return Promise.resolve(new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } }));
+    };
+    await getRecord('main', 'public', 'my table', '"a,b",c/d', { fetch });
+    expect(urls[0]).toBe('/api/v1/databases/main/schemas/public/tables/my%20table/rows/%22a%2Cb%22%2Cc%2Fd');
+  });
+});
