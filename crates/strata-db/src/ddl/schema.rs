@@ -1,0 +1,35 @@
+//! Creating, renaming and dropping schemas.
+
+use tokio_postgres::Transaction;
+
+use super::{DdlError, new_name, run};
+use crate::catalog;
+
+/// Creates the schema `name`; [`DdlError::Exists`] if it exists.
+pub async fn create(tx: &Transaction<'_>, name: &str) -> Result<String, DdlError> {
+    let schema = new_name(name)?;
+    run(tx, &format!("CREATE SCHEMA {schema}"), "creating the schema").await?;
+    Ok(name.to_string())
+}
+
+/// Renames the user schema `schema` to `name` (a no-op if they are equal).
+pub async fn rename(tx: &Transaction<'_>, database: &str, schema: &str, name: &str) -> Result<String, DdlError> {
+    catalog::schema_must_exist(tx, database, schema).await?;
+    let (old, new) = (new_name(schema)?, new_name(name)?);
+    if old != new {
+        run(tx, &format!("ALTER SCHEMA {old} RENAME TO {new}"), "renaming the schema").await?;
+    }
+    Ok(name.to_string())
+}
+
+/// Drops the user schema `schema`; unless `cascade`, only if it holds no tables or views
+/// ([`DdlError::SchemaNotEmpty`] lists them).
+pub async fn drop(tx: &Transaction<'_>, database: &str, schema: &str, cascade: bool) -> Result<(), DdlError> {
+    let tables = catalog::relations(tx, database, schema).await?;
+    if !cascade && !tables.is_empty() {
+        let tables = tables.into_iter().map(|table| table.name).collect();
+        return Err(DdlError::SchemaNotEmpty { schema: schema.to_string(), tables });
+    }
+    let mode = if cascade { "CASCADE" } else { "RESTRICT" };
+    run(tx, &format!("DROP SCHEMA {} {mode}", new_name(schema)?), "dropping the schema").await
+}
