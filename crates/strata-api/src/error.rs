@@ -37,13 +37,13 @@ pub struct ApiError {
     /// The problem type after [`PROBLEM_TYPES`]; `about:blank` when none.
     kind: Option<&'static str>,
     /// Extension members, added to the problem document.
-    extensions: Map<String, Value>,
+    extensions: Vec<(String, Value)>,
 }
 
 impl ApiError {
     /// An error with `status` and a message for the user.
     pub fn new(status: StatusCode, detail: impl Into<String>) -> ApiError {
-        ApiError { status, detail: detail.into(), parameter: None, kind: None, extensions: Map::new() }
+        ApiError { status, detail: detail.into(), parameter: None, kind: None, extensions: Vec::new() }
     }
 
     /// The same error with the problem type `PROBLEM_TYPES` + `kind` (such as `retype-refused`).
@@ -56,7 +56,7 @@ impl ApiError {
     pub fn with(mut self, name: &str, value: impl Serialize) -> ApiError {
         match serde_json::to_value(value) {
             Ok(value) => {
-                self.extensions.insert(name.to_string(), value);
+                self.extensions.push((name.to_string(), value));
                 self
             }
             Err(err) => ApiError::internal(format!("problem member {name} is not JSON: {err}")),

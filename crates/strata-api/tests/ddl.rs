@@ -62,6 +62,7 @@ async fn schemas_are_created_renamed_and_dropped() {
     api.send_json("POST", &api.schemas(), json!({"name": "é".repeat(32)})).await.bad_parameter("name");
     api.send_json("POST", &api.schemas(), json!({"name": ""})).await.bad_parameter("name");
     api.send_json("POST", &api.schemas(), json!({"name": "pg_mine"})).await.bad_parameter("name");
+    api.send_json("POST", &api.schemas(), json!({"name": "strata"})).await.bad_parameter("name");
     api.send_json("POST", &api.schemas(), json!({"nom": "x"})).await.bad_parameter("body");
     api.send_json("POST", "/api/v1/databases/nope/schemas", json!({"name": "x"})).await.problem(StatusCode::NOT_FOUND);
 
@@ -73,6 +74,7 @@ async fn schemas_are_created_renamed_and_dropped() {
     let cafe = format!("{}/{}", api.schemas(), enc("Zoë's \"café\""));
     api.send_json("PATCH", &cafe, json!({"name": "public"})).await.problem(StatusCode::CONFLICT);
     api.send_json("PATCH", &cafe, json!({"name": "x".repeat(64)})).await.bad_parameter("name");
+    api.send_json("PATCH", &cafe, json!({"name": "information_schema"})).await.bad_parameter("name");
 
     api.sql(r#"CREATE TABLE "Zoë's ""café"""."b" (x int); CREATE VIEW "Zoë's ""café"""."a" AS SELECT 1"#).await;
     let refused = api.call("DELETE", &cafe, None).await.problem(StatusCode::CONFLICT);

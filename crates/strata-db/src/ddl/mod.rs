@@ -142,7 +142,7 @@ pub enum DdlError {
     Refused(String),
     /// Some values do not convert to the new type.
     #[error(
-        "{failing} of {values} values of {column:?} cannot become {new_type}, for example: {reason}; \
+        "{column:?} cannot become {new_type}: {reason} ({failing} of {values} values do not convert); \
          nothing was changed: fix or clear those values, or choose another type",
         failing = preview.failing, values = preview.values, new_type = preview.type_name
     )]
