@@ -4,7 +4,11 @@ use axum::Json;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
+
+/// Where Strata's problem types live; a problem's `type` is this followed by its kind.
+pub const PROBLEM_TYPES: &str = "https://strata.dev/problems/";
 
 /// An RFC 9457 problem document, the body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
@@ -30,22 +34,40 @@ pub struct ApiError {
     status: StatusCode,
     detail: String,
     parameter: Option<String>,
+    /// The problem type after [`PROBLEM_TYPES`]; `about:blank` when none.
+    kind: Option<&'static str>,
+    /// Extension members, added to the problem document.
+    extensions: Vec<(String, Value)>,
 }
 
 impl ApiError {
     /// An error with `status` and a message for the user.
     pub fn new(status: StatusCode, detail: impl Into<String>) -> ApiError {
-        ApiError { status, detail: detail.into(), parameter: None }
+        ApiError { status, detail: detail.into(), parameter: None, kind: None, extensions: Vec::new() }
+    }
+
+    /// The same error with the problem type `PROBLEM_TYPES` + `kind` (such as `retype-refused`).
+    pub fn with_type(mut self, kind: &'static str) -> ApiError {
+        self.kind = Some(kind);
+        self
+    }
+
+    /// The same error with the extension member `name`.
+    pub fn with(mut self, name: &str, value: impl Serialize) -> ApiError {
+        match serde_json::to_value(value) {
+            Ok(value) => {
+                self.extensions.push((name.to_string(), value));
+                self
+            }
+            Err(err) => ApiError::internal(format!("problem member {name} is not JSON: {err}")),
+        }
     }
 
     /// 400 for a malformed request parameter, named in the detail and in `parameter`.
     pub fn bad_parameter(parameter: impl Into<String>, reason: impl std::fmt::Display) -> ApiError {
         let parameter = parameter.into();
-        ApiError {
-            status: StatusCode::BAD_REQUEST,
-            detail: format!("parameter `{parameter}`: {reason}"),
-            parameter: Some(parameter),
-        }
+        let detail = format!("parameter `{parameter}`: {reason}");
+        ApiError { parameter: Some(parameter), ..ApiError::new(StatusCode::BAD_REQUEST, detail) }
     }
 
     /// 500 for Strata's own failure: `detail` is logged, the caller gets a generic message.
@@ -99,13 +121,42 @@ impl From<strata_db::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let problem = Problem {
-            kind: "about:blank".into(),
+            kind: self.kind.map_or_else(|| "about:blank".into(), |kind| format!("{PROBLEM_TYPES}{kind}")),
             title: self.status.canonical_reason().unwrap_or("Error").into(),
             status: self.status.as_u16(),
             detail: self.detail,
             parameter: self.parameter,
         };
-        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], Json(problem)).into_response()
+        let mut body = match serde_json::to_value(problem) {
+            Ok(Value::Object(members)) => members,
+            _ => Map::new(),
+        };
+        for (name, value) in self.extensions {
+            body.entry(name).or_insert(value);
+        }
+        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], Json(body)).into_response()
+    }
+}
+
+impl From<strata_db::ddl::DdlError> for ApiError {
+    fn from(err: strata_db::ddl::DdlError) -> ApiError {
+        use strata_db::ddl::DdlError;
+        let detail = err.to_string();
+        match err {
+            DdlError::Database(err) => ApiError::from(err),
+            DdlError::Exists(_) | DdlError::PrimaryKey { .. } | DdlError::Dependents(_) => ApiError::conflict(detail),
+            DdlError::UnknownColumn { .. } => ApiError::not_found(detail),
+            DdlError::NotATable { .. } | DdlError::Refused(_) => ApiError::unprocessable(detail),
+            DdlError::SchemaNotEmpty { tables, .. } => ApiError::conflict(detail).with("tables", tables),
+            DdlError::Referenced { referenced_by, .. } => ApiError::conflict(detail).with(
+                "referenced_by",
+                referenced_by.into_iter().map(crate::tables::Reference::from).collect::<Vec<_>>(),
+            ),
+            DdlError::RetypeRefused { preview, .. } => match crate::columns::RetypePreview::try_from(preview) {
+                Ok(preview) => ApiError::unprocessable(detail).with_type("retype-refused").with("preview", preview),
+                Err(err) => err,
+            },
+        }
     }
 }
 

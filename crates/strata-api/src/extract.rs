@@ -49,3 +49,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
             .map_err(|err: JsonRejection| ApiError::bad_parameter("body", err.body_text()))
     }
 }
+
+/// `?cascade=true|false` (default false): whether a drop takes what depends on it along.
+pub struct Cascade(pub bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for Cascade {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let QueryPairs(pairs) = QueryPairs::from_request_parts(parts, state).await?;
+        match pairs.iter().find(|(key, _)| key == "cascade").map(|(_, value)| value.as_str()) {
+            None | Some("false") => Ok(Cascade(false)),
+            Some("true") => Ok(Cascade(true)),
+            Some(other) => Err(ApiError::bad_parameter("cascade", format!("{other:?} is not `true` or `false`"))),
+        }
+    }
+}

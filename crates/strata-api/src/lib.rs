@@ -14,6 +14,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod columns;
 mod databases;
 mod error;
 mod extract;
@@ -25,7 +26,7 @@ mod tables;
 mod web;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, patch, post};
 use strata_db::{Databases, SystemDatabase};
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
@@ -53,9 +54,19 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/health", get(health::health))
         .route("/databases", get(databases::list).post(databases::create))
-        .route("/databases/{db}/schemas", get(schemas::list))
-        .route("/databases/{db}/schemas/{schema}/tables", get(tables::list))
-        .route("/databases/{db}/schemas/{schema}/tables/{table}", get(tables::get))
+        .route("/databases/{db}/schemas", get(schemas::list).post(schemas::create))
+        .route("/databases/{db}/schemas/{schema}", patch(schemas::rename).delete(schemas::drop))
+        .route("/databases/{db}/schemas/{schema}/tables", get(tables::list).post(tables::create))
+        .route(
+            "/databases/{db}/schemas/{schema}/tables/{table}",
+            get(tables::get).patch(tables::rename).delete(tables::drop),
+        )
+        .route("/databases/{db}/schemas/{schema}/tables/{table}/columns", post(columns::add))
+        .route(
+            "/databases/{db}/schemas/{schema}/tables/{table}/columns/{column}",
+            patch(columns::alter).delete(columns::drop),
+        )
+        .route("/databases/{db}/schemas/{schema}/tables/{table}/columns/{column}/retype", get(columns::retype_preview))
         .route("/databases/{db}/schemas/{schema}/tables/{table}/rows", get(rows::list))
         .fallback(error::unknown_route)
         .with_state(state);

@@ -1,17 +1,20 @@
-//! `/api/v1/databases/{db}/schemas`: the user schemas of a database.
+//! `/api/v1/databases/{db}/schemas[/{schema}]`: the user schemas of a database; creating,
+//! renaming and dropping one.
 
-use axum::Json;
 use axum::extract::State;
-use serde::Serialize;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+use strata_db::ddl;
 use utoipa::ToSchema;
 
-use crate::extract::Path;
+use crate::extract::{Cascade, Json, Path};
 use crate::{ApiError, AppState};
 
-/// A schema.
-#[derive(Debug, Serialize, ToSchema)]
+/// A schema; also the body that creates or renames one.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Schema {
-    /// Its name.
+    /// Its name: any name of at most 63 bytes (UTF-8), kept exactly as given.
     #[schema(example = "public")]
     pub name: String,
 }
@@ -28,8 +31,96 @@ pub struct Schema {
          content_type = "application/problem+json"),
     )
 )]
-pub async fn list(State(state): State<AppState>, Path(db): Path<String>) -> Result<Json<Vec<Schema>>, ApiError> {
+pub async fn list(State(state): State<AppState>, Path(db): Path<String>) -> Result<axum::Json<Vec<Schema>>, ApiError> {
     let client = state.databases.client(&db).await?;
     let schemas = strata_db::catalog::schemas(&**client).await?;
-    Ok(Json(schemas.into_iter().map(|name| Schema { name }).collect()))
+    Ok(axum::Json(schemas.into_iter().map(|name| Schema { name }).collect()))
+}
+
+/// Creates a schema.
+#[utoipa::path(
+    post,
+    path = "/api/v1/databases/{db}/schemas",
+    tag = "databases",
+    params(("db" = String, Path, description = "The database")),
+    request_body = Schema,
+    responses(
+        (status = 201, description = "Created", body = Schema),
+        (status = 400, description = "The name is empty, has a NUL, is over 63 bytes or starts with `pg_`",
+         body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such database", body = crate::error::Problem,
+         content_type = "application/problem+json"),
+        (status = 409, description = "A schema of that name exists", body = crate::error::Problem,
+         content_type = "application/problem+json"),
+    )
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    Path(db): Path<String>,
+    Json(body): Json<Schema>,
+) -> Result<impl IntoResponse, ApiError> {
+    let mut client = state.databases.client(&db).await?;
+    let tx = ddl::begin(&mut client).await?;
+    let name = ddl::schema::create(&tx, &body.name).await?;
+    ddl::commit(tx).await?;
+    Ok((StatusCode::CREATED, axum::Json(Schema { name })))
+}
+
+/// Renames a schema.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/databases/{db}/schemas/{schema}",
+    tag = "databases",
+    params(("db" = String, Path, description = "The database"), ("schema" = String, Path, description = "The schema")),
+    request_body = Schema,
+    responses(
+        (status = 200, description = "Renamed", body = Schema),
+        (status = 400, description = "A bad name", body = crate::error::Problem,
+         content_type = "application/problem+json"),
+        (status = 404, description = "No such database or schema", body = crate::error::Problem,
+         content_type = "application/problem+json"),
+        (status = 409, description = "A schema of the new name exists", body = crate::error::Problem,
+         content_type = "application/problem+json"),
+    )
+)]
+pub async fn rename(
+    State(state): State<AppState>,
+    Path((db, schema)): Path<(String, String)>,
+    Json(body): Json<Schema>,
+) -> Result<axum::Json<Schema>, ApiError> {
+    let mut client = state.databases.client(&db).await?;
+    let tx = ddl::begin(&mut client).await?;
+    let name = ddl::schema::rename(&tx, &db, &schema, &body.name).await?;
+    ddl::commit(tx).await?;
+    Ok(axum::Json(Schema { name }))
+}
+
+/// Drops a schema: an empty one, or with `cascade=true` everything in it.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/databases/{db}/schemas/{schema}",
+    tag = "databases",
+    params(
+        ("db" = String, Path, description = "The database"),
+        ("schema" = String, Path, description = "The schema"),
+        ("cascade" = Option<bool>, Query, description = "Drop the schema's tables and views too"),
+    ),
+    responses(
+        (status = 204, description = "Dropped"),
+        (status = 404, description = "No such database or schema", body = crate::error::Problem,
+         content_type = "application/problem+json"),
+        (status = 409, description = "The schema is not empty; its tables and views are in `tables`",
+         body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn drop(
+    State(state): State<AppState>,
+    Path((db, schema)): Path<(String, String)>,
+    Cascade(cascade): Cascade,
+) -> Result<StatusCode, ApiError> {
+    let mut client = state.databases.client(&db).await?;
+    let tx = ddl::begin(&mut client).await?;
+    ddl::schema::drop(&tx, &db, &schema, cascade).await?;
+    ddl::commit(tx).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -256,7 +256,8 @@ async fn foreign_keys(client: &impl GenericClient, oid: Oid) -> Result<Vec<Forei
         .collect())
 }
 
-async fn schema_must_exist(client: &impl GenericClient, database: &str, schema: &str) -> Result<(), Error> {
+/// Succeeds if `schema` is a user schema; else [`Error::UnknownSchema`].
+pub async fn schema_must_exist(client: &impl GenericClient, database: &str, schema: &str) -> Result<(), Error> {
     if strata_sql::Ident::new(schema).is_err() {
         return Err(Error::UnknownSchema { database: database.to_string(), schema: schema.to_string() });
     }

@@ -10,6 +10,8 @@
 //! - [`Databases`] lists and creates user databases and keeps a small pool for each.
 //! - [`catalog`] reads schemas, tables and columns; [`rows`] reads pages of rows (keyset
 //!   pagination, PostgREST's filter syntax) as JSON written by PostgreSQL.
+//! - [`ddl`] creates, renames and drops schemas, tables and columns, and retypes columns
+//!   (previewing the values a new type refuses).
 //! - [`load`] creates a table from an import plan and fills it by binary COPY, or appends.
 //! - `testing` (feature `testing`) gives each test its own database cloned from a migrated
 //!   template.
@@ -30,6 +32,7 @@
 mod address;
 pub mod catalog;
 mod databases;
+pub mod ddl;
 pub mod embedded;
 mod error;
 pub mod load;

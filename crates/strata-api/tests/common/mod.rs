@@ -98,6 +98,12 @@ impl Api {
         self.send(request.unwrap()).await
     }
 
+    /// Any method, with an optional JSON body.
+    pub async fn call(&self, method: &str, path: &str, body: Option<&str>) -> Answer {
+        let request = Request::builder().method(method).uri(path).header(header::CONTENT_TYPE, "application/json");
+        self.send(request.body(Body::from(body.unwrap_or_default().to_string())).unwrap()).await
+    }
+
     async fn send(&self, request: Request<Body>) -> Answer {
         let response = self.app.clone().oneshot(request).await.unwrap();
         let status = response.status();
