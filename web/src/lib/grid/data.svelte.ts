@@ -123,8 +123,8 @@ export class TableData {
         after: this.next,
       });
       if (mine !== this.#generation) return;
-      const seen = new Set(this.entries.map((e) => e.id));
-      this.entries = [...this.entries, ...this.#toEntries(page).filter((e) => !seen.has(e.id))];
+      const seen: Record<string, boolean> = Object.fromEntries(this.entries.map((e) => [e.id, true]));
+      this.entries = [...this.entries, ...this.#toEntries(page).filter((e) => !seen[e.id])];
       this.next = page.next;
     } catch (err) {
       if (mine === this.#generation) this.error = reason(err);
@@ -256,23 +256,23 @@ export class TableData {
 
   /** Records what the server wrote for `changes`. */
   #confirm(changes: Change[], written: WrittenRows): void {
-    const byId = new Map<string, { row: Row; version: string | null; links: Links }>();
+    const byId: Record<string, { row: Row; version: string | null; links: Links }> = {};
     changes.forEach((change, i) => {
       const row = written.rows[i];
-      if (row) byId.set(change.id, { row, version: written.versions[i] ?? null, links: written.links[i] ?? {} });
+      if (row) byId[change.id] = { row, version: written.versions[i] ?? null, links: written.links[i] ?? {} };
     });
     this.entries = this.entries.map((e) => {
-      const fresh = byId.get(e.id);
+      const fresh = byId[e.id];
       return fresh ? { ...e, base: fresh.row, version: fresh.version, baseLinks: fresh.links } : e;
     });
   }
 
   /** Shows each row as confirmed, with the changes still in flight on top. */
   #show(): void {
-    const overlay = new Map<string, Change[]>();
-    for (const change of this.pending) overlay.set(change.id, [...(overlay.get(change.id) ?? []), change]);
+    const overlay: Record<string, Change[]> = {};
+    for (const change of this.pending) overlay[change.id] = [...(overlay[change.id] ?? []), change];
     this.entries = this.entries.map((e) => {
-      const changes = overlay.get(e.id);
+      const changes = overlay[e.id];
       if (!changes) return e.row === e.base && e.links === e.baseLinks ? e : { ...e, row: e.base, links: e.baseLinks };
       let row = { ...e.base };
       let links = e.baseLinks;
