@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Column, TableDetail } from '../catalog';
-import { gridColumns } from './model';
+import { gridColumns, sortDirection } from './model';
 
 const column = (name: string, type: string, extra: Partial<Column> = {}): Column => ({
   name,
@@ -56,5 +56,14 @@ describe('gridColumns', () => {
       primaryKey: ['a', 'b'],
     };
     expect(gridColumns(serial).map((c) => c.readOnly)).toEqual(['Numbered by the database', null]);
+  });
+});
+
+describe('sortDirection', () => {
+  it('reads the grid’s own order terms', () => {
+    expect(sortDirection('"Order \\"Date\\"".desc', 'Order "Date"')).toBe('desc');
+    expect(sortDirection('"a".asc', 'a')).toBe('asc');
+    expect(sortDirection('"a".asc', 'b')).toBeUndefined();
+    expect(sortDirection(undefined, 'a')).toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@
  * gridColumns(detail, ['Notes']).map((c) => c.name); // every column but Notes
  * ```
  */
-import type { Column, ForeignKey, TableDetail } from '../catalog';
+import { type Column, type ForeignKey, orderTerm, type TableDetail } from '../catalog';
 import { type EditorKind, editorKind, isTextType } from './values';
 
 /** A column as the grid shows it. */
@@ -60,4 +60,11 @@ export function readOnlyReason(column: Column, detail: TableDetail): string | nu
     (column.default?.startsWith('nextval(') ?? false) ||
     (integer && column.default === null && detail.primaryKey.length === 1);
   return numbered ? 'Numbered by the database' : null;
+}
+
+/** Which way `order` (a PostgREST order as the grid writes it) sorts by `column`, if it does. */
+export function sortDirection(order: string | undefined, column: string): 'asc' | 'desc' | undefined {
+  if (order === orderTerm(column, 'asc')) return 'asc';
+  if (order === orderTerm(column, 'desc')) return 'desc';
+  return undefined;
 }
