@@ -263,7 +263,11 @@ export class TableData {
     });
     this.entries = this.entries.map((e) => {
       const fresh = byId[e.id];
-      return fresh ? { ...e, base: fresh.row, version: fresh.version, baseLinks: fresh.links } : e;
+      if (!fresh) return e;
+      // An edited primary key gives the row a new id (once no later change still names the old one).
+      const queued = this.pending.some((p) => p.id === e.id && !changes.includes(p));
+      const id = queued ? e.id : this.idOf(fresh.row);
+      return { ...e, id, base: fresh.row, version: fresh.version, baseLinks: fresh.links };
     });
   }
 
