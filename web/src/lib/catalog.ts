@@ -5,6 +5,7 @@
  * (quotes, spaces, unicode). Parsers check only what the UI relies on.
  */
 import { type CallOptions, getJson, isRecord, ShapeError } from './api';
+import { appendFilters, type Filter } from './filters';
 
 /** A user database. */
 export interface Database {
@@ -25,6 +26,21 @@ export interface Column {
   /** The type as PostgreSQL's `format_type` spells it. */
   type: string;
   nullable: boolean;
+  /** Its default expression, as PostgreSQL prints it; `null` when none. */
+  default: string | null;
+  /** An identity column (`GENERATED ... AS IDENTITY`), when the server says so. */
+  identity: boolean;
+  /** A generated column (`GENERATED ALWAYS AS (...) STORED`), when the server says so. */
+  generated: boolean;
+}
+
+/** A foreign key from a table to another. */
+export interface ForeignKey {
+  name: string;
+  columns: string[];
+  referencedSchema: string;
+  referencedTable: string;
+  referencedColumns: string[];
 }
 
 /** A table's structure. */
@@ -33,12 +49,23 @@ export interface TableDetail {
   name: string;
   columns: Column[];
   primaryKey: string[];
+  foreignKeys: ForeignKey[];
   estimatedRows: number | null;
 }
 
+/** A row as the API sends it: values by column name. */
+export type Row = Record<string, unknown>;
+
+/** Per foreign key column, the referenced row's summary (`null` when the key is NULL or dangling). */
+export type Links = Record<string, string | null>;
+
 /** One page of rows. */
 export interface RowsPage {
-  rows: Record<string, unknown>[];
+  rows: Row[];
+  /** Each row's version (for conflict checks on writes); `null` when the server sent none. */
+  versions: (string | null)[];
+  /** Each row's foreign key summaries. */
+  links: Links[];
   /** The cursor of the next page; `null` on the last page. */
   next: string | null;
   estimatedTotal: number | null;
@@ -51,6 +78,8 @@ export interface RowsQuery {
   order?: string | undefined;
   /** Case-insensitive search across text columns. */
   q?: string | undefined;
+  /** Column filters (PostgREST pairs). */
+  filters?: readonly Filter[] | undefined;
   limit?: number;
   after?: string | null;
 }
@@ -84,27 +113,39 @@ export function listTables(db: string, schema: string, options: CallOptions = {}
 
 /** `GET /databases/{db}/schemas/{schema}/tables/{table}`. */
 export function getTable(db: string, schema: string, table: string, options: CallOptions = {}): Promise<TableDetail> {
-  return getJson(
-    tablePath(db, schema, table),
-    (body) => {
-      const detail = record(body);
+  return getJson(tablePath(db, schema, table), parseTableDetail, options);
+}
+
+/** Reads a TableDetail body (also what the table and column DDL calls answer). */
+export function parseTableDetail(body: unknown): TableDetail {
+  const detail = record(body);
+  return {
+    schema: string(detail, 'schema'),
+    name: string(detail, 'name'),
+    columns: array(detail.columns).map((c) => {
+      const column = record(c);
       return {
-        schema: string(detail, 'schema'),
-        name: string(detail, 'name'),
-        columns: array(detail.columns).map((c) => ({
-          name: string(c, 'name'),
-          type: string(c, 'type'),
-          nullable: record(c).nullable === true,
-        })),
-        primaryKey: array(detail.primary_key).map((k) => {
-          if (typeof k !== 'string') throw new ShapeError('"primary_key" holds a non-string');
-          return k;
-        }),
-        estimatedRows: count(detail, 'estimated_rows'),
+        name: string(column, 'name'),
+        type: string(column, 'type'),
+        nullable: column.nullable === true,
+        default: typeof column.default === 'string' ? column.default : null,
+        identity: flag(column.identity),
+        generated: flag(column.generated),
       };
-    },
-    options,
-  );
+    }),
+    primaryKey: strings(detail.primary_key, 'primary_key'),
+    foreignKeys: (detail.foreign_keys === undefined ? [] : array(detail.foreign_keys)).map((k) => {
+      const key = record(k);
+      return {
+        name: string(key, 'name'),
+        columns: strings(key.columns, 'columns'),
+        referencedSchema: string(key, 'referenced_schema'),
+        referencedTable: string(key, 'referenced_table'),
+        referencedColumns: strings(key.referenced_columns, 'referenced_columns'),
+      };
+    }),
+    estimatedRows: count(detail, 'estimated_rows'),
+  };
 }
 
 /** `GET .../tables/{table}/rows`. */
@@ -118,6 +159,7 @@ export function getRows(
   const params = new URLSearchParams();
   if (query.order) params.set('order', query.order);
   if (query.q) params.set('q', query.q);
+  if (query.filters) appendFilters(params, query.filters);
   if (query.limit) params.set('limit', String(query.limit));
   if (query.after) params.set('after', query.after);
   const search = params.toString();
@@ -129,8 +171,10 @@ export function getRows(
       if (next !== null && next !== undefined && typeof next !== 'string') {
         throw new ShapeError('"next" is neither a cursor nor null');
       }
+      const rows = array(page.rows).map(record);
       return {
-        rows: array(page.rows).map(record),
+        rows,
+        ...parseVersionsAndLinks(page, rows.length),
         next: next ?? null,
         estimatedTotal: count(page, 'estimated_total'),
         exactTotal: count(page, 'exact_total'),
@@ -145,27 +189,74 @@ export function orderTerm(column: string, direction: 'asc' | 'desc'): string {
   return `"${column.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}".${direction}`;
 }
 
-function tablePath(db: string, schema: string, table: string): string {
+/**
+ * Reads the `versions` and `links` arrays that go with `rowCount` rows. Either may
+ * be absent (a server before row writes): versions are then `null` (writes
+ * overwrite) and links empty.
+ */
+export function parseVersionsAndLinks(body: Record<string, unknown>, rowCount: number): Pick<RowsPage, 'versions' | 'links'> {
+  const versions =
+    body.versions === undefined
+      ? Array<string | null>(rowCount).fill(null)
+      : array(body.versions).map((v) => {
+          if (v !== null && typeof v !== 'string') throw new ShapeError('"versions" holds a non-string');
+          return v;
+        });
+  const links = body.links === undefined ? Array.from({ length: rowCount }, () => ({})) : array(body.links).map(parseLinks);
+  if (versions.length !== rowCount || links.length !== rowCount) {
+    throw new ShapeError(`"versions" and "links" must have one entry per row (${rowCount})`);
+  }
+  return { versions, links };
+}
+
+/** Reads one row's `{column: summary | null}` links. */
+export function parseLinks(value: unknown): Links {
+  const links: Links = {};
+  for (const [column, summary] of Object.entries(record(value))) {
+    if (summary !== null && typeof summary !== 'string') throw new ShapeError(`the link of "${column}" is not text`);
+    links[column] = summary;
+  }
+  return links;
+}
+
+/** The API path of a table. */
+export function tablePath(db: string, schema: string, table: string): string {
   return `${base}/${seg(db)}/schemas/${seg(schema)}/tables/${seg(table)}`;
 }
 
-function array(value: unknown): unknown[] {
+function strings(value: unknown, key: string): string[] {
+  return array(value).map((item) => {
+    if (typeof item !== 'string') throw new ShapeError(`"${key}" holds a non-string`);
+    return item;
+  });
+}
+
+/** A flag the server may send as a boolean or as a kind (`"always"`, `"by default"`, `"stored"`). */
+function flag(value: unknown): boolean {
+  return value === true || (typeof value === 'string' && value !== '');
+}
+
+/** Checks that a JSON value is an array. */
+export function array(value: unknown): unknown[] {
   if (!Array.isArray(value)) throw new ShapeError('expected a JSON array');
   return value;
 }
 
-function record(value: unknown): Record<string, unknown> {
+/** Checks that a JSON value is an object. */
+export function record(value: unknown): Record<string, unknown> {
   if (!isRecord(value)) throw new ShapeError('expected a JSON object');
   return value;
 }
 
-function string(value: unknown, key: string): string {
+/** Reads a string member. */
+export function string(value: unknown, key: string): string {
   const field = record(value)[key];
   if (typeof field !== 'string') throw new ShapeError(`"${key}" is not a string`);
   return field;
 }
 
-function count(value: Record<string, unknown>, key: string): number | null {
+/** Reads a number member; `null` when absent or not a number. */
+export function count(value: Record<string, unknown>, key: string): number | null {
   const field = value[key];
   return typeof field === 'number' ? field : null;
 }

@@ -247,7 +247,7 @@ function parseImportStatus(): ImportStatus {
 
 describe('wizard logic', () => {
   const col = (name: string, source: string | null = name, skip = false): ImportColumn => ({ name, source, type: 'text', skip });
-  const target = (name: string) => ({ name, type: 'text', nullable: true });
+  const target = (name: string) => ({ name, type: 'text', nullable: true, default: null, identity: false, generated: false });
 
   it('maps source columns to targets by name, exactly first, then loosely', () => {
     const mapping = defaultMapping(

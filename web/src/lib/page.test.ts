@@ -10,7 +10,7 @@ describe('pages', () => {
   it('round-trips a record with a hostile key', () => {
     const page: Page = {
       kind: 'route',
-      route: { db: 'main', schema: 'pub lic', table: 'a/b', record: '"x,y",z/é?#' },
+      route: { db: 'main', schema: 'pub lic', table: 'a/b', row: '"x,y",z/é?#' },
     };
     expect(pageUrl(page)).toBe('/db/main/pub%20lic/a%2Fb/row/%22x%2Cy%22%2Cz%2F%C3%A9%3F%23');
     expect(roundTrip(page)).toMatchObject(page);
@@ -19,7 +19,7 @@ describe('pages', () => {
   it('reads a table without a record', () => {
     const page = parsePage('/db/main/public/orders', '?q=x');
     expect(page).toEqual({ kind: 'route', route: expect.objectContaining({ table: 'orders', q: 'x' }) });
-    expect(page.kind === 'route' && page.route.record).toBeFalsy();
+    expect(page.kind === 'route' && page.route.row).toBeFalsy();
   });
 
   it('round-trips the import wizard', () => {

@@ -3,14 +3,14 @@
  * (`route.ts`); this module adds the pages around them, leaving `route.ts`
  * to the grid:
  *
- * - `/db/{db}/{schema}/{table}/row/{key}`: one record (`route.record`);
+ * - `/db/{db}/{schema}/{table}/row/{key}`: one record (`route.row`, read by `route.ts`);
  * - `/import?db=&schema=&id=`: the import wizard, with its upload's id once
  *   there is one, so a reload comes back to the same step.
  */
 import { parseRoute, routeUrl, type Route } from './route';
 
-/** A route that may also name one record of its table. */
-export type PageRoute = Route & { record?: string | undefined };
+/** A table, or one record of it (`row`). */
+export type PageRoute = Route;
 
 /** Where the import wizard is. */
 export interface ImportPage {
@@ -37,11 +37,7 @@ export function parsePage(pathname: string, search: string): Page {
       },
     };
   }
-  const route: PageRoute = parseRoute(pathname, search);
-  if (parts[0] === 'db' && parts[4] === 'row' && parts[5] !== undefined && parts.length === 6) {
-    route.record = decode(parts[5]);
-  }
-  return { kind: 'route', route };
+  return { kind: 'route', route: parseRoute(pathname, search) };
 }
 
 /** The URL of a page. */
@@ -54,18 +50,5 @@ export function pageUrl(page: Page): string {
     const query = params.toString();
     return `/import${query ? `?${query}` : ''}`;
   }
-  const { record, ...route } = page.route;
-  if (record !== undefined && route.db && route.schema && route.table) {
-    const table = [route.db, route.schema, route.table].map(encodeURIComponent).join('/');
-    return `/db/${table}/row/${encodeURIComponent(record)}`;
-  }
-  return routeUrl(route);
-}
-
-function decode(part: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    return part;
-  }
+  return routeUrl(page.route);
 }
