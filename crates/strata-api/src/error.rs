@@ -4,10 +4,13 @@ use axum::Json;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde_json::{Map, Value};
+use strata_db::load::LoadError;
+use strata_import::ImportError;
 use utoipa::ToSchema;
 
 /// An RFC 9457 problem document, the body of every error response.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem; `about:blank` when the status says it all.
     #[serde(rename = "type")]
@@ -22,6 +25,10 @@ pub struct Problem {
     /// column filter, or a body field).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
+    /// Members particular to the problem (such as an import error's `line` and `column`).
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub extensions: Map<String, Value>,
 }
 
 /// An error a handler returns; renders as `application/problem+json`.
@@ -30,12 +37,32 @@ pub struct ApiError {
     status: StatusCode,
     detail: String,
     parameter: Option<String>,
+    /// Extension members in order (a `Vec` keeps the error small).
+    extensions: Vec<(String, Value)>,
 }
 
 impl ApiError {
     /// An error with `status` and a message for the user.
     pub fn new(status: StatusCode, detail: impl Into<String>) -> ApiError {
-        ApiError { status, detail: detail.into(), parameter: None }
+        ApiError { status, detail: detail.into(), parameter: None, extensions: Vec::new() }
+    }
+
+    /// The error with the extension member `key` set to `value`.
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> ApiError {
+        self.extensions.push((key.to_string(), value.into()));
+        self
+    }
+
+    /// The problem document this error renders as.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            kind: "about:blank".into(),
+            title: self.status.canonical_reason().unwrap_or("Error").into(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            parameter: self.parameter.clone(),
+            extensions: self.extensions.iter().cloned().collect(),
+        }
     }
 
     /// 400 for a malformed request parameter, named in the detail and in `parameter`.
@@ -45,6 +72,7 @@ impl ApiError {
             status: StatusCode::BAD_REQUEST,
             detail: format!("parameter `{parameter}`: {reason}"),
             parameter: Some(parameter),
+            extensions: Vec::new(),
         }
     }
 
@@ -62,6 +90,11 @@ impl ApiError {
     /// 422 for a well-formed request that cannot be done to this resource.
     pub fn unprocessable(detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
+    }
+
+    /// 413 for a request body over a limit.
+    pub fn too_large(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, detail)
     }
 
     /// 404 for a path that names nothing.
@@ -96,15 +129,48 @@ impl From<strata_db::Error> for ApiError {
     }
 }
 
+impl From<ImportError> for ApiError {
+    /// A file that cannot be read as asked: 422, with the line (and column) when known.
+    fn from(err: ImportError) -> ApiError {
+        if let ImportError::Io(io) = &err {
+            return ApiError::internal(io);
+        }
+        located(ApiError::unprocessable(err.to_string()), err.line(), err.column())
+    }
+}
+
+impl From<LoadError> for ApiError {
+    fn from(err: LoadError) -> ApiError {
+        let (line, column) = (err.line(), err.column().map(str::to_string));
+        match err {
+            LoadError::Import(err) => err.into(),
+            LoadError::Database(err) => err.into(),
+            LoadError::TableExists(_) => ApiError::conflict(err.to_string()),
+            LoadError::NoSuchTable(_) => ApiError::not_found(err.to_string()),
+            LoadError::Name(_)
+            | LoadError::Refused { .. }
+            | LoadError::Mapping(_)
+            | LoadError::NothingMapped { .. } => {
+                located(ApiError::unprocessable(err.to_string()), line, column.as_deref())
+            }
+        }
+    }
+}
+
+/// `error` with the extension members `line` and `column` where they are known.
+fn located(mut error: ApiError, line: Option<u64>, column: Option<&str>) -> ApiError {
+    if let Some(line) = line {
+        error = error.with("line", line);
+    }
+    if let Some(column) = column {
+        error = error.with("column", column);
+    }
+    error
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let problem = Problem {
-            kind: "about:blank".into(),
-            title: self.status.canonical_reason().unwrap_or("Error").into(),
-            status: self.status.as_u16(),
-            detail: self.detail,
-            parameter: self.parameter,
-        };
+        let problem = self.problem();
         (self.status, [(header::CONTENT_TYPE, "application/problem+json")], Json(problem)).into_response()
     }
 }

@@ -14,6 +14,12 @@ use utoipa::OpenApi;
         crate::tables::list,
         crate::tables::get,
         crate::rows::list,
+        crate::imports::upload,
+        crate::imports::change,
+        crate::imports::commit,
+        crate::imports::status,
+        crate::imports::events,
+        crate::imports::discard,
     ),
     components(schemas(
         crate::health::Health,
@@ -26,11 +32,19 @@ use utoipa::OpenApi;
         crate::tables::Column,
         crate::tables::ForeignKey,
         crate::rows::RowsPage,
+        crate::imports::ImportPreview,
+        crate::imports::PreviewColumn,
+        crate::imports::ImportChanges,
+        crate::imports::ColumnChange,
+        crate::imports::ImportCommit,
+        crate::imports::ImportStatus,
+        crate::imports::ImportState,
     )),
     tags(
         (name = "system", description = "Strata itself"),
         (name = "databases", description = "User databases and their schemas"),
         (name = "tables", description = "Tables, their structure and their rows"),
+        (name = "imports", description = "Spreadsheets into tables: upload, preview, adjust, load"),
     )
 )]
 pub struct ApiDoc;

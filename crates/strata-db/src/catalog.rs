@@ -256,7 +256,8 @@ async fn foreign_keys(client: &impl GenericClient, oid: Oid) -> Result<Vec<Forei
         .collect())
 }
 
-async fn schema_must_exist(client: &impl GenericClient, database: &str, schema: &str) -> Result<(), Error> {
+/// [`Error::UnknownSchema`] unless `schema` is a user schema of the database.
+pub async fn schema_must_exist(client: &impl GenericClient, database: &str, schema: &str) -> Result<(), Error> {
     if strata_sql::Ident::new(schema).is_err() {
         return Err(Error::UnknownSchema { database: database.to_string(), schema: schema.to_string() });
     }

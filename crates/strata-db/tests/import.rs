@@ -66,7 +66,9 @@ async fn create(client: &mut Client, path: &Path, plan: &Plan, name: &str) -> Re
 async fn append(client: &mut Client, path: &Path, options: &ImportOptions, name: &str) -> Result<Loaded, String> {
     let plan = strata_import::plan(path, options, &mut |_| {}).map_err(|e| e.to_string())?;
     let tx = client.transaction().await.unwrap();
-    let loaded = load::append(&tx, &table(name), path, &plan, Box::new(|_| {})).await.map_err(|e| e.to_string())?;
+    let loaded = load::append(&tx, &table(name), path, &plan, &load::Mapping::new(), Box::new(|_| {}))
+        .await
+        .map_err(|e| e.to_string())?;
     tx.commit().await.unwrap();
     Ok(loaded)
 }

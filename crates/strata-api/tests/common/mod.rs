@@ -98,7 +98,7 @@ impl Api {
         self.send(request.unwrap()).await
     }
 
-    async fn send(&self, request: Request<Body>) -> Answer {
+    pub async fn send(&self, request: Request<Body>) -> Answer {
         let response = self.app.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let content_type =
