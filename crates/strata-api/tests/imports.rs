@@ -356,3 +356,27 @@ async fn uploads_past_two_megabytes_stream_and_past_the_cap_are_413() {
     let problem = api.send(request.unwrap()).await.problem(StatusCode::PAYLOAD_TOO_LARGE);
     assert!(problem["detail"].as_str().unwrap().contains("4 GiB"), "{problem}");
 }
+
+#[tokio::test]
+async fn workbooks_list_their_sheets_and_switch_between_them() {
+    let api = Api::new().await;
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../strata-import/tests/fixtures");
+    let book = std::fs::read(format!("{fixtures}/book.xlsx")).unwrap();
+    let answer = api.upload_form("Sales Q1.xlsx", &book).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
+    let preview = answer.json();
+    assert_eq!(preview["format"], "xlsx");
+    assert_eq!(preview["delimiter"], Value::Null);
+    assert_eq!(preview["sheets"], json!(["Empty", "Data", "Third Name"]));
+    assert_eq!(preview["sheet"], "Data", "the first sheet with data");
+    assert_eq!(preview["suggested_table"], "Sales Q1");
+    assert_eq!(preview["rows"], 3);
+    let id = preview["id"].as_str().unwrap();
+
+    let third = api.patch_import(id, json!({ "sheet": "Third Name" })).await.ok();
+    assert_eq!(third["sheet"], "Third Name");
+    let problem = api.patch_import(id, json!({ "sheet": "Nope" })).await.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(problem["detail"].as_str().unwrap().contains("Third Name"), "{problem}");
+    let still = api.get(&format!("{}/{id}", api.imports("public"))).await.ok();
+    assert_eq!(still["state"], "previewed");
+}

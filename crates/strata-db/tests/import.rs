@@ -64,11 +64,22 @@ async fn create(client: &mut Client, path: &Path, plan: &Plan, name: &str) -> Re
 
 /// Plans `path` and appends it to `name`, committing on success.
 async fn append(client: &mut Client, path: &Path, options: &ImportOptions, name: &str) -> Result<Loaded, String> {
+    append_mapped(client, path, options, name, &[]).await
+}
+
+/// [`append`] with explicit `(file column, table column)` choices.
+async fn append_mapped(
+    client: &mut Client,
+    path: &Path,
+    options: &ImportOptions,
+    name: &str,
+    mapping: &[(&str, Option<&str>)],
+) -> Result<Loaded, String> {
     let plan = strata_import::plan(path, options, &mut |_| {}).map_err(|e| e.to_string())?;
+    let mapping = mapping.iter().map(|(from, to)| (from.to_string(), to.map(str::to_string))).collect();
     let tx = client.transaction().await.unwrap();
-    let loaded = load::append(&tx, &table(name), path, &plan, &load::Mapping::new(), Box::new(|_| {}))
-        .await
-        .map_err(|e| e.to_string())?;
+    let loaded =
+        load::append(&tx, &table(name), path, &plan, &mapping, Box::new(|_| {})).await.map_err(|e| e.to_string())?;
     tx.commit().await.unwrap();
     Ok(loaded)
 }
@@ -1103,6 +1114,46 @@ async fn append_continues_an_imported_table() {
         client.query("SELECT id FROM t ORDER BY id", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
     assert_eq!(ids, [1, 2, 3, 4, 5, 6]);
     assert_eq!(rows(&client, "t", "id").await[4..], [strings(&["1", "2", NULL]), strings(&["3", "4", NULL])]);
+}
+
+#[tokio::test]
+async fn append_follows_an_explicit_mapping_before_names() {
+    let db = TestDb::new().await;
+    let mut client = client(&db).await;
+    client
+        .batch_execute(
+            "CREATE TABLE public.t (id bigint GENERATED ALWAYS AS IDENTITY, a text, b text, c text DEFAULT 'c')",
+        )
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("swap.csv");
+    std::fs::write(
+        &path,
+        "a,b,x
+1,2,3
+",
+    )
+    .unwrap();
+    // `a` and `b` swap; `x` is left out; `c` keeps its default.
+    let mapping = [("a", Some("b")), ("b", Some("a")), ("x", None)];
+    let loaded = append_mapped(&mut client, &path, &options(), "t", &mapping).await.unwrap();
+    assert_eq!((loaded.rows, loaded.unmapped.len()), (1, 0));
+    assert_eq!(rows(&client, "t", "id").await, [strings(&["2", "1", "c"])]);
+
+    // `b` is chosen for `x`, so `b` of the file matches nothing by name.
+    let loaded = append_mapped(&mut client, &path, &options(), "t", &[("x", Some("b"))]).await.unwrap();
+    assert_eq!(loaded.unmapped, ["b"]);
+
+    let refused = [
+        (vec![("a", Some("nope"))], r#"has no column "nope" for "a""#),
+        (vec![("a", Some("id"))], "fills itself"),
+        (vec![("a", Some("c")), ("b", Some("c"))], r#"two columns of the file go to "c""#),
+    ];
+    for (mapping, expected) in refused {
+        let err = append_mapped(&mut client, &path, &options(), "t", &mapping).await.unwrap_err();
+        assert!(err.contains(expected), "{mapping:?}: {err}");
+    }
 }
 
 #[tokio::test]
