@@ -398,7 +398,7 @@ async fn a_workbook_is_known_by_its_bytes_whatever_its_name() {
 #[tokio::test]
 async fn sheet_applies_to_workbooks_only() {
     let err = fail("types.csv", ImportOptions { sheet: Some("Data".into()), ..options() }).await;
-    assert_eq!(err, "--sheet applies to workbooks, and this file is csv");
+    assert_eq!(err, "only workbooks have sheets, and this file is csv");
 }
 
 #[tokio::test]
@@ -545,7 +545,7 @@ async fn latin1_past_the_sniffed_sample_is_detected() {
 #[tokio::test]
 async fn a_wrong_explicit_encoding_is_an_error_naming_the_line() {
     let err = fail("latin1.csv", ImportOptions { encoding: Some(encoding("utf-8")), ..options() }).await;
-    assert_eq!(err, "line 2: the text is not valid UTF-8; name the file's encoding with --encoding");
+    assert_eq!(err, "line 2: the text is not valid UTF-8; choose the file's encoding");
 }
 
 #[tokio::test]
@@ -602,7 +602,7 @@ async fn nul_bytes_are_refused_with_their_line() {
     let err = fail("nul.csv", options()).await;
     assert_eq!(
         err,
-        "line 3: the file contains a NUL byte; it is binary, or not in the encoding UTF-8 (try --encoding)"
+        "line 3: the file contains a NUL byte; it is binary, or not in the encoding UTF-8 (choose another encoding)"
     );
 }
 
@@ -679,7 +679,7 @@ async fn ambiguous_dates_follow_the_default_order_and_say_so() {
     assert_eq!(
         plan.warnings,
         [
-            r#"the dates in "when", "at" read either day first or month first; read as mdy (pass --date-order dmy if that is wrong)"#
+            r#"the dates in "when", "at" read either day first or month first; read as mdy (choose the date order dmy if that is wrong)"#
         ]
     );
 }
@@ -696,7 +696,7 @@ async fn ambiguous_dates_follow_the_date_order_option() {
     assert_eq!(
         plan.warnings,
         [
-            r#"the dates in "when", "at" read either day first or month first; read as dmy (pass --date-order mdy if that is wrong)"#
+            r#"the dates in "when", "at" read either day first or month first; read as dmy (choose the date order mdy if that is wrong)"#
         ]
     );
 }

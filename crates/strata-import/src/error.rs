@@ -13,7 +13,7 @@ pub enum ImportError {
     Io(#[from] io::Error),
     /// A NUL byte, which no text format has and PostgreSQL cannot store in text.
     #[error(
-        "line {line}: the file contains a NUL byte; it is binary, or not in the encoding {encoding} (try --encoding)"
+        "line {line}: the file contains a NUL byte; it is binary, or not in the encoding {encoding} (choose another encoding)"
     )]
     Nul {
         /// Where.
@@ -22,7 +22,7 @@ pub enum ImportError {
         encoding: &'static str,
     },
     /// Bytes that are not valid in the file's declared encoding.
-    #[error("line {line}: the text is not valid {encoding}; name the file's encoding with --encoding")]
+    #[error("line {line}: the text is not valid {encoding}; choose the file's encoding")]
     Encoding {
         /// Where.
         line: u64,

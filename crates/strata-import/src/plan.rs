@@ -133,7 +133,7 @@ pub fn plan(path: &Path, options: &ImportOptions, progress: &mut dyn FnMut(Progr
         (None, _) => sniff::delimiter(&encoding.decode(&head).0),
     };
     if options.sheet.is_some() && !format.is_spreadsheet() {
-        return Err(ImportError::Options(format!("--sheet applies to workbooks, and this file is {format}")));
+        return Err(ImportError::Options(format!("only workbooks have sheets, and this file is {format}")));
     }
     let mut source = Source {
         format,
@@ -342,7 +342,7 @@ fn decide(
     if !ambiguous.is_empty() {
         let other = if preferred == DateOrder::Dmy { "mdy" } else { "dmy" };
         warnings.push(format!(
-            "the dates in {} read either day first or month first; read as {} (pass --date-order {other} if that is wrong)",
+            "the dates in {} read either day first or month first; read as {} (choose the date order {other} if that is wrong)",
             ambiguous.join(", "),
             preferred.as_str()
         ));

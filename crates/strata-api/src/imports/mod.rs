@@ -305,8 +305,8 @@ pub async fn commit(
     let session = state.imports.get(&db, &schema, &id)?;
     session.editable()?;
     let draft = session.draft();
-    let client = state.databases.client(&db).await?;
     let schema_name = schema_ident(&state, &db, &schema).await?;
+    let client = state.databases.client(&db).await?;
     let destination = match (commit.table, commit.append_to) {
         (Some(table), None) => {
             let name = Ident::new(table.as_str()).map_err(|e| ApiError::bad_parameter("table", e))?;

@@ -66,6 +66,15 @@ impl Sessions {
     }
 }
 
+/// Why an import in `state` cannot change or start, if it cannot.
+fn refusal(state: State) -> Result<(), ApiError> {
+    match state {
+        State::Running => Err(ApiError::conflict("the import is running; wait for it to finish")),
+        State::Done => Err(ApiError::conflict("the import is done; upload the file again to import it anew")),
+        State::Previewed | State::Failed => Ok(()),
+    }
+}
+
 fn unknown(id: &str) -> ApiError {
     ApiError::not_found(format!(
         "there is no import {id:?} here (uploads expire after an hour idle); upload the file again"
@@ -133,35 +142,32 @@ impl Session {
 
     /// Replaces the draft; the import is back to `previewed`. 409 while it runs or once done.
     pub fn set_draft(&self, draft: Draft) -> Result<(), ApiError> {
-        self.editable()?;
-        self.status.send_modify(|status| {
-            status.state = State::Previewed;
-            status.rows_total = draft.plan.rows;
-            status.warnings = draft.plan.warnings.clone();
-            status.error = None;
+        let mut outcome = Ok(());
+        self.status.send_if_modified(|status| {
+            outcome = refusal(status.state);
+            if outcome.is_ok() {
+                status.state = State::Previewed;
+                status.rows_total = draft.plan.rows;
+                status.warnings = draft.plan.warnings.clone();
+                status.error = None;
+                *self.draft.lock().expect("draft lock") = draft;
+            }
+            outcome.is_ok()
         });
-        *self.draft.lock().expect("draft lock") = draft;
-        Ok(())
+        outcome
     }
 
     /// 409 unless the import can still be changed or committed (previewed, or failed).
     pub fn editable(&self) -> Result<(), ApiError> {
-        match self.status.borrow().state {
-            State::Running => Err(ApiError::conflict("the import is running; wait for it to finish")),
-            State::Done => Err(ApiError::conflict("the import is done; upload the file again to import it anew")),
-            State::Previewed | State::Failed => Ok(()),
-        }
+        refusal(self.status.borrow().state)
     }
 
     /// Marks the import running, unless it already runs or is done (409).
     pub fn begin(&self, rows_total: u64) -> Result<(), ApiError> {
-        let mut refused = None;
-        self.status.send_if_modified(|status| match status.state {
-            State::Running | State::Done => {
-                refused = Some(status.state);
-                false
-            }
-            State::Previewed | State::Failed => {
+        let mut outcome = Ok(());
+        self.status.send_if_modified(|status| {
+            outcome = refusal(status.state);
+            if outcome.is_ok() {
                 *status = ImportStatus {
                     state: State::Running,
                     rows_done: 0,
@@ -170,13 +176,10 @@ impl Session {
                     error: None,
                     ..status.clone()
                 };
-                true
             }
+            outcome.is_ok()
         });
-        match refused {
-            Some(_) => self.editable(),
-            None => Ok(()),
-        }
+        outcome
     }
 
     /// Remembers the running load, so deleting the import stops it.
