@@ -345,9 +345,20 @@ async fn uploads_past_two_megabytes_stream_and_past_the_cap_are_413() {
     let answer = api.upload_form("big.csv", csv.as_bytes()).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
 
+    // Followed from before the commit, the load shows progress, then ends.
     let id = preview["id"].as_str().unwrap();
-    let (event, status) = api.commit_and_wait(id, json!({ "table": "big" })).await;
-    assert_eq!(event, "done", "{status}");
+    let commit = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        api.commit(id, json!({ "table": "big" })).await
+    };
+    let (events, answer) = tokio::join!(api.events(id), commit);
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text());
+    let (last, status) = events.last().unwrap();
+    assert_eq!(last, "done", "{status}");
+    assert_eq!(status["rows_done"], 100_000);
+    let progress: Vec<&Value> = events.iter().filter(|(e, _)| e == "progress").map(|(_, data)| data).collect();
+    assert!(!progress.is_empty(), "{events:?}");
+    assert!(progress.iter().all(|p| p["rows_total"] == 100_000), "{progress:?}");
     assert_eq!(api.scalar("SELECT count(*) FROM big").await, "100000");
 
     let request = Request::post(format!("{}?name=huge.csv", api.imports("public")))

@@ -23,9 +23,16 @@ use crate::error::Problem;
 pub const IDLE_LIMIT: Duration = Duration::from_secs(3600);
 
 /// The import sessions of a server.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Sessions {
     sessions: Arc<Mutex<HashMap<String, Arc<Session>>>>,
+    idle_limit: Duration,
+}
+
+impl Default for Sessions {
+    fn default() -> Sessions {
+        Sessions { sessions: Arc::default(), idle_limit: IDLE_LIMIT }
+    }
 }
 
 impl Sessions {
@@ -61,7 +68,7 @@ impl Sessions {
     /// The map, after dropping idle sessions.
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Arc<Session>>> {
         let mut sessions = self.sessions.lock().expect("import sessions lock");
-        sessions.retain(|_, session| !session.expired());
+        sessions.retain(|_, session| !session.expired(self.idle_limit));
         sessions
     }
 }
@@ -221,9 +228,9 @@ impl Session {
         self.status.subscribe()
     }
 
-    fn expired(&self) -> bool {
+    fn expired(&self, limit: Duration) -> bool {
         let idle = self.last_used.lock().expect("last use lock").elapsed();
-        idle > IDLE_LIMIT && self.status.borrow().state != State::Running
+        idle > limit && self.status.borrow().state != State::Running
     }
 }
 
@@ -326,4 +333,43 @@ fn random_uuid() -> Result<String, ApiError> {
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     Ok(format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(sessions: &Sessions) -> (Arc<Session>, std::path::PathBuf) {
+        let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+        std::io::Write::write_all(&mut file, b"a,b\n1,2\n").unwrap();
+        let path = file.path().to_path_buf();
+        let plan = strata_import::plan(&path, &ImportOptions::default(), &mut |_| {}).unwrap();
+        let draft = Draft::new(ImportOptions::default(), plan);
+        let session = Session::new("db".into(), "public".into(), "a.csv".into(), file.into_temp_path(), draft);
+        (sessions.insert(session.unwrap()), path)
+    }
+
+    #[test]
+    fn idle_imports_expire_with_their_file_but_running_ones_stay() {
+        let sessions = Sessions { idle_limit: Duration::ZERO, ..Sessions::default() };
+        let (idle, idle_file) = session(&sessions);
+        let (running, _) = session(&sessions);
+        running.begin(1).unwrap();
+        let (idle_id, running_id) = (idle.id.clone(), running.id.clone());
+        drop(idle);
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(sessions.get("db", "public", &idle_id).is_err());
+        assert!(!idle_file.exists(), "the upload is deleted with its import");
+        assert!(sessions.get("db", "public", &running_id).is_ok());
+        assert!(sessions.get("other", "public", &running_id).is_err(), "an import belongs to its database");
+    }
+
+    #[test]
+    fn ids_are_version_4_uuids() {
+        let (a, b) = (random_uuid().unwrap(), random_uuid().unwrap());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
+    }
 }
