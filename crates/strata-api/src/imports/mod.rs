@@ -418,10 +418,9 @@ async fn run(state: AppState, session: Arc<Session>, schema: Ident, destination:
             let session = session.clone();
             Box::new(move |progress| session.progress(progress))
         };
-        let (table, loaded) = load::import(&tx, &schema, &destination, session.path(), &plan, progress).await?;
+        let loaded = load::import(&tx, &schema, &destination, session.path(), &plan, progress).await?;
         tx.commit().await.map_err(strata_db::Error::postgres("committing the import"))?;
-        let warning = loaded.unmapped_warning(&table);
-        Ok((table.name.as_str().to_string(), loaded.rows, warning))
+        Ok(loaded)
     };
     session.finish(result.await);
 }

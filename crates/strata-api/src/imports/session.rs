@@ -11,7 +11,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+use strata_db::load::Loaded;
 use strata_import::{ColumnType, ImportOptions, Phase, Plan, Progress};
+use strata_sql::QualifiedName;
 use tokio::sync::watch;
 use tokio::task::AbortHandle;
 use utoipa::ToSchema;
@@ -202,14 +204,14 @@ impl Session {
     }
 
     /// Records how the load ended: the table and rows written, or the error.
-    pub fn finish(&self, result: Result<(String, u64, Option<String>), ApiError>) {
+    pub fn finish(&self, result: Result<(QualifiedName, Loaded), ApiError>) {
         self.task.lock().expect("task lock").take();
         self.status.send_modify(|status| match result {
-            Ok((table, rows, warning)) => {
+            Ok((table, loaded)) => {
                 status.state = State::Done;
-                status.rows_done = rows;
-                status.table = Some(table);
-                status.warnings.extend(warning);
+                status.rows_done = loaded.rows;
+                status.warnings.extend(loaded.unmapped_warning(&table));
+                status.table = Some(table.name.as_str().to_string());
             }
             Err(error) => {
                 status.state = State::Failed;
