@@ -391,3 +391,19 @@ async fn workbooks_list_their_sheets_and_switch_between_them() {
     let still = api.get(&format!("{}/{id}", api.imports("public"))).await.ok();
     assert_eq!(still["state"], "previewed");
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_imports() {
+    let api = Api::new().await;
+    let doc = api.get("/api/openapi.json").await.ok();
+    let imports = "/api/v1/databases/{db}/schemas/{schema}/imports";
+    assert!(doc["paths"][imports]["post"].is_object(), "{}", doc["paths"]);
+    for (path, method) in [("", "get"), ("", "patch"), ("", "delete"), ("/commit", "post"), ("/events", "get")] {
+        assert!(doc["paths"][format!("{imports}/{{id}}{path}")][method].is_object(), "{method} {path}");
+    }
+    for schema in ["ImportPreview", "ImportStatus", "ImportChanges", "ImportCommit"] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
+    }
+    // Problems keep their extension members (`line`, `column`) in the schema.
+    assert!(doc["components"]["schemas"]["Problem"]["allOf"].is_array(), "{}", doc["components"]["schemas"]["Problem"]);
+}
