@@ -5,13 +5,15 @@ use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use strata_db::load::LoadError;
+use strata_import::ImportError;
 use utoipa::ToSchema;
 
 /// Where Strata's problem types live; a problem's `type` is this followed by its kind.
 pub const PROBLEM_TYPES: &str = "https://strata.dev/problems/";
 
 /// An RFC 9457 problem document, the body of every error response.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem; `about:blank` when the status says it all.
     #[serde(rename = "type")]
@@ -26,6 +28,10 @@ pub struct Problem {
     /// column filter, or a body field).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
+    /// Members particular to the problem (such as an import error's `line` and `column`).
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub extensions: Map<String, Value>,
 }
 
 /// An error a handler returns; renders as `application/problem+json`.
@@ -63,6 +69,18 @@ impl ApiError {
         }
     }
 
+    /// The problem document this error renders as.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            kind: self.kind.map_or_else(|| "about:blank".into(), |kind| format!("{PROBLEM_TYPES}{kind}")),
+            title: self.status.canonical_reason().unwrap_or("Error").into(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            parameter: self.parameter.clone(),
+            extensions: self.extensions.iter().cloned().collect(),
+        }
+    }
+
     /// 400 for a malformed request parameter, named in the detail and in `parameter`.
     pub fn bad_parameter(parameter: impl Into<String>, reason: impl std::fmt::Display) -> ApiError {
         let parameter = parameter.into();
@@ -84,6 +102,11 @@ impl ApiError {
     /// 422 for a well-formed request that cannot be done to this resource.
     pub fn unprocessable(detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
+    }
+
+    /// 413 for a request body over a limit.
+    pub fn too_large(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, detail)
     }
 
     /// 404 for a path that names nothing.
@@ -118,23 +141,49 @@ impl From<strata_db::Error> for ApiError {
     }
 }
 
+impl From<ImportError> for ApiError {
+    /// A file that cannot be read as asked: 422, with the line (and column) when known.
+    fn from(err: ImportError) -> ApiError {
+        if let ImportError::Io(io) = &err {
+            return ApiError::internal(io);
+        }
+        located(ApiError::unprocessable(err.to_string()), err.line(), err.column())
+    }
+}
+
+impl From<LoadError> for ApiError {
+    fn from(err: LoadError) -> ApiError {
+        let (line, column) = (err.line(), err.column().map(str::to_string));
+        match err {
+            LoadError::Import(err) => err.into(),
+            LoadError::Database(err) => err.into(),
+            LoadError::TableExists(_) => ApiError::conflict(err.to_string()),
+            LoadError::NoSuchTable(_) => ApiError::not_found(err.to_string()),
+            LoadError::Name(_)
+            | LoadError::Refused { .. }
+            | LoadError::Mapping(_)
+            | LoadError::NothingMapped { .. } => {
+                located(ApiError::unprocessable(err.to_string()), line, column.as_deref())
+            }
+        }
+    }
+}
+
+/// `error` with the extension members `line` and `column` where they are known.
+fn located(mut error: ApiError, line: Option<u64>, column: Option<&str>) -> ApiError {
+    if let Some(line) = line {
+        error = error.with("line", line);
+    }
+    if let Some(column) = column {
+        error = error.with("column", column);
+    }
+    error
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let problem = Problem {
-            kind: self.kind.map_or_else(|| "about:blank".into(), |kind| format!("{PROBLEM_TYPES}{kind}")),
-            title: self.status.canonical_reason().unwrap_or("Error").into(),
-            status: self.status.as_u16(),
-            detail: self.detail,
-            parameter: self.parameter,
-        };
-        let mut body = match serde_json::to_value(problem) {
-            Ok(Value::Object(members)) => members,
-            _ => Map::new(),
-        };
-        for (name, value) in self.extensions {
-            body.entry(name).or_insert(value);
-        }
-        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], Json(body)).into_response()
+        let problem = self.problem();
+        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], Json(problem)).into_response()
     }
 }
 

@@ -19,6 +19,7 @@ mod databases;
 mod error;
 mod extract;
 mod health;
+mod imports;
 mod openapi;
 mod rows;
 mod schemas;
@@ -26,6 +27,7 @@ mod tables;
 mod web;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, patch, post};
 use strata_db::{Databases, SystemDatabase};
 use tower_http::trace::TraceLayer;
@@ -40,12 +42,13 @@ pub use openapi::ApiDoc;
 pub struct AppState {
     system: SystemDatabase,
     databases: Databases,
+    imports: imports::Sessions,
 }
 
 impl AppState {
     /// State over an open system database.
     pub fn new(system: SystemDatabase) -> AppState {
-        AppState { databases: Databases::new(system.clone()), system }
+        AppState { databases: Databases::new(system.clone()), system, imports: imports::Sessions::default() }
     }
 }
 
@@ -68,6 +71,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/databases/{db}/schemas/{schema}/tables/{table}/columns/{column}/retype", get(columns::retype_preview))
         .route("/databases/{db}/schemas/{schema}/tables/{table}/rows", get(rows::list))
+        // Uploads stream to a file, so the 2 MB body limit gives way to the upload's own.
+        .route("/databases/{db}/schemas/{schema}/imports", post(imports::upload).layer(DefaultBodyLimit::disable()))
+        .route(
+            "/databases/{db}/schemas/{schema}/imports/{id}",
+            get(imports::status).patch(imports::change).delete(imports::discard),
+        )
+        .route("/databases/{db}/schemas/{schema}/imports/{id}/commit", post(imports::commit))
+        .route("/databases/{db}/schemas/{schema}/imports/{id}/events", get(imports::events))
         .fallback(error::unknown_route)
         .with_state(state);
     Router::new()

@@ -24,6 +24,12 @@ use utoipa::OpenApi;
         crate::columns::drop,
         crate::columns::retype_preview,
         crate::rows::list,
+        crate::imports::upload,
+        crate::imports::change,
+        crate::imports::commit,
+        crate::imports::status,
+        crate::imports::events,
+        crate::imports::discard,
     ),
     components(schemas(
         crate::health::Health,
@@ -43,11 +49,19 @@ use utoipa::OpenApi;
         crate::columns::RetypePreview,
         crate::columns::RetypeSample,
         crate::rows::RowsPage,
+        crate::imports::ImportPreview,
+        crate::imports::PreviewColumn,
+        crate::imports::ImportChanges,
+        crate::imports::ColumnChange,
+        crate::imports::ImportCommit,
+        crate::imports::ImportStatus,
+        crate::imports::ImportState,
     )),
     tags(
         (name = "system", description = "Strata itself"),
         (name = "databases", description = "User databases and their schemas"),
         (name = "tables", description = "Tables, their structure and their rows"),
+        (name = "imports", description = "Spreadsheets into tables: upload, preview, adjust, load"),
     )
 )]
 pub struct ApiDoc;

@@ -9,6 +9,7 @@
 //! later vacuum to be visible to all), then given its primary key (one index build beats a
 //! million inserts into it) and analyzed so row estimates are right at once.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::pin::pin;
 
@@ -17,8 +18,8 @@ use futures_util::SinkExt;
 use strata_import::{ColumnType, ImportError, Leading, Plan, PlannedColumn, Progress, names};
 use strata_sql::{Ident, IdentError, QualifiedName};
 use tokio::sync::mpsc;
-use tokio_postgres::Transaction;
 use tokio_postgres::types::ToSql;
+use tokio_postgres::{GenericClient, Transaction};
 
 use crate::Error;
 
@@ -51,6 +52,9 @@ pub enum LoadError {
         /// What PostgreSQL said.
         reason: String,
     },
+    /// A column mapping for an append that cannot apply.
+    #[error("{0}")]
+    Mapping(String),
     /// No column of the file matches a column of the table.
     #[error("no column of the file matches a column of {table} (its columns: {columns})")]
     NothingMapped {
@@ -59,6 +63,26 @@ pub enum LoadError {
         /// Its columns.
         columns: String,
     },
+}
+
+impl LoadError {
+    /// The line of the file the error is at, when it is at one.
+    pub fn line(&self) -> Option<u64> {
+        match self {
+            LoadError::Import(err) => err.line(),
+            LoadError::Refused { row, .. } => Some(row.line),
+            _ => None,
+        }
+    }
+
+    /// The column (of the file, or of the table appended to) whose value is to blame, when one is.
+    pub fn column(&self) -> Option<&str> {
+        match self {
+            LoadError::Import(err) => err.column(),
+            LoadError::Refused { row, .. } => row.column.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 fn refused_at(row: &RefusedRow) -> String {
@@ -80,6 +104,17 @@ pub struct Loaded {
     pub unmapped: Vec<String>,
 }
 
+impl Loaded {
+    /// The warning about file columns an append left out, if it left any.
+    pub fn unmapped_warning(&self, table: &QualifiedName) -> Option<String> {
+        if self.unmapped.is_empty() {
+            return None;
+        }
+        let names: Vec<String> = self.unmapped.iter().map(|n| format!("{n:?}")).collect();
+        Some(format!("columns not in {table} were left out: {}", names.join(", ")))
+    }
+}
+
 /// A progress callback that can travel to the encoding thread.
 pub type ProgressFn = Box<dyn FnMut(Progress) + Send>;
 
@@ -93,8 +128,8 @@ pub async fn relation_exists(tx: &Transaction<'_>, table: &QualifiedName) -> Res
 }
 
 /// `name`, or `name_2`, `name_3`, … whichever names no relation in `schema` yet.
-pub async fn free_table_name(tx: &Transaction<'_>, schema: &Ident, name: &str) -> Result<Ident, LoadError> {
-    let rows = tx
+pub async fn free_table_name(client: &impl GenericClient, schema: &Ident, name: &str) -> Result<Ident, LoadError> {
+    let rows = client
         .query(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE n.nspname = $1 AND (c.relname = $2 OR starts_with(c.relname, $2 || '_'))",
@@ -104,6 +139,55 @@ pub async fn free_table_name(tx: &Transaction<'_>, schema: &Ident, name: &str) -
         .map_err(Error::postgres("looking for a free table name"))?;
     let taken = rows.iter().map(|row| row.get::<_, String>(0)).collect();
     Ok(Ident::new(names::unique(name, &taken))?)
+}
+
+/// Where an import's rows go, in the schema [`import`] is given.
+#[derive(Debug, Clone)]
+pub enum Destination {
+    /// A new table of this name (an error if the name is taken).
+    Create(Ident),
+    /// A new table named this, or `name_2`, `name_3`, … whichever is free.
+    CreateFree(String),
+    /// An existing table; see [`append`] for `mapping`.
+    Append {
+        /// The table.
+        table: Ident,
+        /// Plan column name → table column (`None`: leave the column out).
+        mapping: Mapping,
+    },
+}
+
+/// For an append, the table column chosen for some of the plan's columns (by the plan column's
+/// name), or `None` to leave one out; columns it does not name are matched by name.
+pub type Mapping = BTreeMap<String, Option<String>>;
+
+/// Loads `plan`'s file into `destination` in `schema`, in the caller's transaction: the one
+/// orchestration the CLI and the API share. Returns the table written and what was done.
+pub async fn import(
+    tx: &Transaction<'_>,
+    schema: &Ident,
+    destination: &Destination,
+    path: &Path,
+    plan: &Plan,
+    progress: ProgressFn,
+) -> Result<(QualifiedName, Loaded), LoadError> {
+    match destination {
+        Destination::Create(name) => {
+            let table = QualifiedName::new(schema.clone(), name.clone());
+            let loaded = create_and_load(tx, &table, path, plan, progress).await?;
+            Ok((table, loaded))
+        }
+        Destination::CreateFree(name) => {
+            let table = QualifiedName::new(schema.clone(), free_table_name(tx, schema, name).await?);
+            let loaded = create_and_load(tx, &table, path, plan, progress).await?;
+            Ok((table, loaded))
+        }
+        Destination::Append { table, mapping } => {
+            let table = QualifiedName::new(schema.clone(), table.clone());
+            let loaded = append(tx, &table, path, plan, mapping, progress).await?;
+            Ok((table, loaded))
+        }
+    }
 }
 
 /// Creates `table` with `plan`'s columns and a surrogate key, and loads the file into it.
@@ -141,6 +225,7 @@ pub async fn create_and_load(
 }
 
 /// A column of an existing table.
+#[derive(PartialEq)]
 struct TableColumn {
     name: String,
     /// `format_type`'s spelling, already quoted by PostgreSQL where needed.
@@ -149,32 +234,43 @@ struct TableColumn {
     automatic: bool,
 }
 
-/// Appends the file's rows to `table`, matching columns by name (exactly, else ignoring case)
-/// and converting values to the table's types. Columns of the file that match nothing are
-/// left out and reported; the table's key and generated columns fill themselves.
+/// Appends the file's rows to `table`, converting values to the table's types. A plan column
+/// goes where `mapping` says; one it does not name goes to the table column of the same name
+/// (exactly, else ignoring case) not chosen by `mapping`. Columns of the file that match nothing
+/// are left out and reported; the table's other columns take their defaults.
 pub async fn append(
     tx: &Transaction<'_>,
     table: &QualifiedName,
     path: &Path,
     plan: &Plan,
+    mapping: &Mapping,
     progress: ProgressFn,
 ) -> Result<Loaded, LoadError> {
     if !relation_exists(tx, table).await? {
         return Err(LoadError::NoSuchTable(table.to_string()));
     }
     let target = table_columns(tx, table).await?;
+    let chosen: Vec<&String> = mapping.values().flatten().collect();
     let mut mapped = plan.clone();
     mapped.columns.clear();
     let mut targets = Vec::new();
     let mut unmapped = Vec::new();
     for column in &plan.columns {
-        let exact = target.iter().find(|t| t.name == column.name);
-        let loose = || {
-            let mut matches = target.iter().filter(|t| t.name.to_lowercase() == column.name.to_lowercase());
-            matches.next().filter(|_| matches.next().is_none())
+        let found = match mapping.get(&column.name) {
+            Some(None) => continue,
+            Some(Some(name)) => Some(mapped_target(table, &target, &targets, &column.name, name)?),
+            None => {
+                let free = |t: &&TableColumn| !t.automatic && !chosen.contains(&&t.name) && !targets.contains(t);
+                let exact = target.iter().filter(free).find(|t| t.name == column.name);
+                let loose = || {
+                    let lower = column.name.to_lowercase();
+                    let mut matches = target.iter().filter(free).filter(|t| t.name.to_lowercase() == lower);
+                    matches.next().filter(|_| matches.next().is_none())
+                };
+                exact.or_else(loose)
+            }
         };
-        match exact.or_else(loose).filter(|t| !t.automatic && !targets.iter().any(|n: &&TableColumn| n.name == t.name))
-        {
+        match found {
             Some(found) => {
                 let mut column = column.clone();
                 column.column_type = ColumnType::from_sql_name(&found.sql_type).unwrap_or(ColumnType::Text);
@@ -218,6 +314,31 @@ pub async fn append(
     }
     tx.batch_execute(&format!("DROP TABLE {staging}")).await.map_err(Error::postgres("dropping the staging table"))?;
     Ok(Loaded { rows, id_column: None, unmapped })
+}
+
+/// The column of `table` an explicit mapping names for the file's column `source`.
+fn mapped_target<'a>(
+    table: &QualifiedName,
+    columns: &'a [TableColumn],
+    taken: &[&TableColumn],
+    source: &str,
+    name: &str,
+) -> Result<&'a TableColumn, LoadError> {
+    let Some(found) = columns.iter().find(|t| t.name == name) else {
+        let names = columns.iter().map(|t| format!("{:?}", t.name)).collect::<Vec<_>>().join(", ");
+        return Err(LoadError::Mapping(format!(
+            "{table} has no column {name:?} for {source:?} (its columns: {names})"
+        )));
+    };
+    if found.automatic {
+        return Err(LoadError::Mapping(format!(
+            "{table}'s column {name:?} fills itself (identity or generated); map {source:?} to another column"
+        )));
+    }
+    if taken.iter().any(|t| t.name == found.name) {
+        return Err(LoadError::Mapping(format!("two columns of the file go to {name:?}; map each to its own column")));
+    }
+    Ok(found)
 }
 
 /// A row the table refused: where it is in the file, and the column and value to blame.

@@ -64,9 +64,22 @@ async fn create(client: &mut Client, path: &Path, plan: &Plan, name: &str) -> Re
 
 /// Plans `path` and appends it to `name`, committing on success.
 async fn append(client: &mut Client, path: &Path, options: &ImportOptions, name: &str) -> Result<Loaded, String> {
+    append_mapped(client, path, options, name, &[]).await
+}
+
+/// [`append`] with explicit `(file column, table column)` choices.
+async fn append_mapped(
+    client: &mut Client,
+    path: &Path,
+    options: &ImportOptions,
+    name: &str,
+    mapping: &[(&str, Option<&str>)],
+) -> Result<Loaded, String> {
     let plan = strata_import::plan(path, options, &mut |_| {}).map_err(|e| e.to_string())?;
+    let mapping = mapping.iter().map(|(from, to)| (from.to_string(), to.map(str::to_string))).collect();
     let tx = client.transaction().await.unwrap();
-    let loaded = load::append(&tx, &table(name), path, &plan, Box::new(|_| {})).await.map_err(|e| e.to_string())?;
+    let loaded =
+        load::append(&tx, &table(name), path, &plan, &mapping, Box::new(|_| {})).await.map_err(|e| e.to_string())?;
     tx.commit().await.unwrap();
     Ok(loaded)
 }
@@ -385,7 +398,7 @@ async fn a_workbook_is_known_by_its_bytes_whatever_its_name() {
 #[tokio::test]
 async fn sheet_applies_to_workbooks_only() {
     let err = fail("types.csv", ImportOptions { sheet: Some("Data".into()), ..options() }).await;
-    assert_eq!(err, "--sheet applies to workbooks, and this file is csv");
+    assert_eq!(err, "only workbooks have sheets, and this file is csv");
 }
 
 #[tokio::test]
@@ -532,7 +545,7 @@ async fn latin1_past_the_sniffed_sample_is_detected() {
 #[tokio::test]
 async fn a_wrong_explicit_encoding_is_an_error_naming_the_line() {
     let err = fail("latin1.csv", ImportOptions { encoding: Some(encoding("utf-8")), ..options() }).await;
-    assert_eq!(err, "line 2: the text is not valid UTF-8; name the file's encoding with --encoding");
+    assert_eq!(err, "line 2: the text is not valid UTF-8; choose the file's encoding");
 }
 
 #[tokio::test]
@@ -589,7 +602,7 @@ async fn nul_bytes_are_refused_with_their_line() {
     let err = fail("nul.csv", options()).await;
     assert_eq!(
         err,
-        "line 3: the file contains a NUL byte; it is binary, or not in the encoding UTF-8 (try --encoding)"
+        "line 3: the file contains a NUL byte; it is binary, or not in the encoding UTF-8 (choose another encoding)"
     );
 }
 
@@ -666,7 +679,7 @@ async fn ambiguous_dates_follow_the_default_order_and_say_so() {
     assert_eq!(
         plan.warnings,
         [
-            r#"the dates in "when", "at" read either day first or month first; read as mdy (pass --date-order dmy if that is wrong)"#
+            r#"the dates in "when", "at" read either day first or month first; read as mdy (choose the date order dmy if that is wrong)"#
         ]
     );
 }
@@ -683,7 +696,7 @@ async fn ambiguous_dates_follow_the_date_order_option() {
     assert_eq!(
         plan.warnings,
         [
-            r#"the dates in "when", "at" read either day first or month first; read as dmy (pass --date-order mdy if that is wrong)"#
+            r#"the dates in "when", "at" read either day first or month first; read as dmy (choose the date order mdy if that is wrong)"#
         ]
     );
 }
@@ -1101,6 +1114,46 @@ async fn append_continues_an_imported_table() {
         client.query("SELECT id FROM t ORDER BY id", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
     assert_eq!(ids, [1, 2, 3, 4, 5, 6]);
     assert_eq!(rows(&client, "t", "id").await[4..], [strings(&["1", "2", NULL]), strings(&["3", "4", NULL])]);
+}
+
+#[tokio::test]
+async fn append_follows_an_explicit_mapping_before_names() {
+    let db = TestDb::new().await;
+    let mut client = client(&db).await;
+    client
+        .batch_execute(
+            "CREATE TABLE public.t (id bigint GENERATED ALWAYS AS IDENTITY, a text, b text, c text DEFAULT 'c')",
+        )
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("swap.csv");
+    std::fs::write(
+        &path,
+        "a,b,x
+1,2,3
+",
+    )
+    .unwrap();
+    // `a` and `b` swap; `x` is left out; `c` keeps its default.
+    let mapping = [("a", Some("b")), ("b", Some("a")), ("x", None)];
+    let loaded = append_mapped(&mut client, &path, &options(), "t", &mapping).await.unwrap();
+    assert_eq!((loaded.rows, loaded.unmapped.len()), (1, 0));
+    assert_eq!(rows(&client, "t", "id").await, [strings(&["2", "1", "c"])]);
+
+    // `b` is chosen for `x`, so `b` of the file matches nothing by name.
+    let loaded = append_mapped(&mut client, &path, &options(), "t", &[("x", Some("b"))]).await.unwrap();
+    assert_eq!(loaded.unmapped, ["b"]);
+
+    let refused = [
+        (vec![("a", Some("nope"))], r#"has no column "nope" for "a""#),
+        (vec![("a", Some("id"))], "fills itself"),
+        (vec![("a", Some("c")), ("b", Some("c"))], r#"two columns of the file go to "c""#),
+    ];
+    for (mapping, expected) in refused {
+        let err = append_mapped(&mut client, &path, &options(), "t", &mapping).await.unwrap_err();
+        assert!(err.contains(expected), "{mapping:?}: {err}");
+    }
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ pub enum ImportError {
     Io(#[from] io::Error),
     /// A NUL byte, which no text format has and PostgreSQL cannot store in text.
     #[error(
-        "line {line}: the file contains a NUL byte; it is binary, or not in the encoding {encoding} (try --encoding)"
+        "line {line}: the file contains a NUL byte; it is binary, or not in the encoding {encoding} (choose another encoding)"
     )]
     Nul {
         /// Where.
@@ -22,7 +22,7 @@ pub enum ImportError {
         encoding: &'static str,
     },
     /// Bytes that are not valid in the file's declared encoding.
-    #[error("line {line}: the text is not valid {encoding}; name the file's encoding with --encoding")]
+    #[error("line {line}: the text is not valid {encoding}; choose the file's encoding")]
     Encoding {
         /// Where.
         line: u64,
@@ -90,6 +90,27 @@ pub enum ImportError {
 }
 
 impl ImportError {
+    /// The line (sheet row, JSON record) the error is at, when it is at one.
+    pub fn line(&self) -> Option<u64> {
+        match self {
+            ImportError::Nul { line, .. }
+            | ImportError::Encoding { line, .. }
+            | ImportError::ExtraFields { line, .. }
+            | ImportError::Csv { line, .. }
+            | ImportError::Value { line, .. }
+            | ImportError::Json { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+
+    /// The column whose value is to blame, when one is.
+    pub fn column(&self) -> Option<&str> {
+        match self {
+            ImportError::Value { column, .. } => Some(column),
+            _ => None,
+        }
+    }
+
     /// A value error, with long values cut for the message.
     pub(crate) fn value(line: u64, column: &str, value: &str, expected: ColumnType) -> ImportError {
         let mut shown: String = value.chars().take(60).collect();

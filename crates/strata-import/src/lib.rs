@@ -48,6 +48,6 @@ pub use encoding_rs::Encoding;
 pub use error::ImportError;
 pub use format::Format;
 pub use options::ImportOptions;
-pub use plan::{Leading, Phase, Plan, PlannedColumn, Progress, Source, encode, plan};
+pub use plan::{Leading, Phase, Plan, PlannedColumn, Progress, SAMPLE_ROWS, Source, encode, plan};
 pub use row::{Cell, Row};
 pub use types::{ColumnType, DateOrder};

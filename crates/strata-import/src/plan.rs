@@ -30,6 +30,8 @@ const MAX_COLUMNS: usize = 1599;
 const PROGRESS_EVERY: u64 = 16 * 1024;
 /// How many bytes of COPY data are handed over at a time.
 const CHUNK_BYTES: usize = 1 << 20;
+/// How many data rows a plan keeps as a sample to show.
+pub const SAMPLE_ROWS: usize = 50;
 
 /// How the file is read: decided by [`plan`], then fixed.
 #[derive(Debug, Clone)]
@@ -42,6 +44,8 @@ pub struct Source {
     pub delimiter: u8,
     /// The workbook's sheet.
     pub sheet: Option<String>,
+    /// Every sheet of the workbook, in order (empty for other formats).
+    pub sheets: Vec<String>,
     /// Whether the first row is a header (never for JSON, whose keys name the columns).
     pub header: bool,
     /// JSON keys in column order.
@@ -77,6 +81,9 @@ pub struct Plan {
     pub date_order: DateOrder,
     /// Things the user should know: short rows, renamed headers, assumed date orders.
     pub warnings: Vec<String>,
+    /// The first data rows (at most [`SAMPLE_ROWS`]) as their cells display, indexed by
+    /// [`PlannedColumn::source`]; `None` for an empty cell.
+    pub sample: Vec<Vec<Option<String>>>,
 }
 
 /// Which pass is running.
@@ -126,10 +133,17 @@ pub fn plan(path: &Path, options: &ImportOptions, progress: &mut dyn FnMut(Progr
         (None, _) => sniff::delimiter(&encoding.decode(&head).0),
     };
     if options.sheet.is_some() && !format.is_spreadsheet() {
-        return Err(ImportError::Options(format!("--sheet applies to workbooks, and this file is {format}")));
+        return Err(ImportError::Options(format!("only workbooks have sheets, and this file is {format}")));
     }
-    let mut source =
-        Source { format, encoding, delimiter, sheet: options.sheet.clone(), header: false, keys: Vec::new() };
+    let mut source = Source {
+        format,
+        encoding,
+        delimiter,
+        sheet: options.sheet.clone(),
+        sheets: Vec::new(),
+        header: false,
+        keys: Vec::new(),
+    };
     let infer = InferOptions { decimal_comma: text && delimiter == b';', json_source: format.is_json() };
 
     let scan = match scan(path, &source, infer, total_bytes, progress) {
@@ -205,8 +219,11 @@ struct Scan {
     rows: u64,
     keys: Option<Vec<String>>,
     sheet: Option<String>,
+    sheets: Vec<String>,
     shape: Shape,
     warnings: Vec<String>,
+    /// The first rows after `first`, at most `SAMPLE_ROWS` (one may be dropped for the header).
+    sample: Vec<Row>,
 }
 
 fn scan(
@@ -233,7 +250,11 @@ fn scan(
     }
     let mut columns = vec![Column::default(); shape.width];
     let mut rows = 0;
+    let mut sample = Vec::new();
     while shape.next(records.as_mut(), &mut row)? {
+        if sample.len() < SAMPLE_ROWS {
+            sample.push(row.clone());
+        }
         if row.len() > columns.len() {
             if row.len() > MAX_COLUMNS {
                 return Err(ImportError::TooManyColumns(row.len()));
@@ -259,8 +280,10 @@ fn scan(
         rows,
         keys,
         sheet: records.sheet().map(str::to_string),
+        sheets: records.sheets(),
         shape,
         warnings: records.warnings(),
+        sample,
     })
 }
 
@@ -289,6 +312,8 @@ fn decide(
                     column.observe(first.get(index), infer);
                 }
                 scan.rows += 1;
+                scan.sample.insert(0, first.clone());
+                scan.sample.truncate(SAMPLE_ROWS);
                 None
             }
         }
@@ -317,7 +342,7 @@ fn decide(
     if !ambiguous.is_empty() {
         let other = if preferred == DateOrder::Dmy { "mdy" } else { "dmy" };
         warnings.push(format!(
-            "the dates in {} read either day first or month first; read as {} (pass --date-order {other} if that is wrong)",
+            "the dates in {} read either day first or month first; read as {} (choose the date order {other} if that is wrong)",
             ambiguous.join(", "),
             preferred.as_str()
         ));
@@ -333,8 +358,23 @@ fn decide(
     }
     warnings.extend(scan.warnings);
     source.sheet = scan.sheet.or(source.sheet);
+    source.sheets = scan.sheets;
     source.keys = scan.keys.unwrap_or_default();
-    Ok(Plan { source, columns, rows: scan.rows, decimal_comma: infer.decimal_comma, date_order: preferred, warnings })
+    let width = scan.columns.len();
+    let sample = scan
+        .sample
+        .iter()
+        .map(|row| (0..width).map(|i| Some(row.get(i)).filter(|c| !c.is_blank()).map(|c| c.display())).collect())
+        .collect();
+    Ok(Plan {
+        source,
+        columns,
+        rows: scan.rows,
+        decimal_comma: infer.decimal_comma,
+        date_order: preferred,
+        warnings,
+        sample,
+    })
 }
 
 /// The first row is a header unless it reads as data: some cell has the type its column has

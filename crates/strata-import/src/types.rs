@@ -64,6 +64,11 @@ impl ColumnType {
         ColumnType::ALL.into_iter().find(|t| t.sql_name() == name)
     }
 
+    /// Whether values are dates or times whose day/month order matters.
+    pub fn is_date_like(self) -> bool {
+        matches!(self, ColumnType::Date | ColumnType::Timestamp | ColumnType::TimestampTz)
+    }
+
     pub(crate) fn bit(self) -> u16 {
         1 << self as u16
     }
@@ -72,6 +77,30 @@ impl ColumnType {
 impl fmt::Display for ColumnType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.sql_name())
+    }
+}
+
+impl std::str::FromStr for ColumnType {
+    type Err = String;
+
+    /// Reads a type name as PostgreSQL spells it or its common aliases (`int`, `int8`,
+    /// `timestamptz`, `bool`, ...), ignoring case.
+    fn from_str(text: &str) -> Result<ColumnType, String> {
+        let name = text.trim().to_ascii_lowercase();
+        let found = match name.as_str() {
+            "int" | "int4" => Some(ColumnType::Integer),
+            "int8" => Some(ColumnType::BigInt),
+            "decimal" => Some(ColumnType::Numeric),
+            "bool" => Some(ColumnType::Boolean),
+            "timestamp" => Some(ColumnType::Timestamp),
+            "timestamptz" => Some(ColumnType::TimestampTz),
+            "time" => Some(ColumnType::Time),
+            other => ColumnType::from_sql_name(other),
+        };
+        found.ok_or_else(|| {
+            let known = ColumnType::ALL.iter().map(|t| t.sql_name()).collect::<Vec<_>>().join(", ");
+            format!("an import cannot make a column of type {text:?}; choose one of {known}")
+        })
     }
 }
 
@@ -207,6 +236,17 @@ mod tests {
         assert_eq!(DateOrder::from_locale("ja_JP.UTF-8"), Some(DateOrder::Ymd));
         assert_eq!(DateOrder::from_locale("C.UTF-8"), None);
         assert_eq!(DateOrder::from_locale("POSIX"), None);
+    }
+
+    #[test]
+    fn type_names_and_aliases_parse() {
+        assert_eq!("Integer".parse(), Ok(ColumnType::Integer));
+        assert_eq!("int8".parse(), Ok(ColumnType::BigInt));
+        assert_eq!("timestamptz".parse(), Ok(ColumnType::TimestampTz));
+        assert_eq!("timestamp with time zone".parse(), Ok(ColumnType::TimestampTz));
+        assert_eq!(" text ".parse(), Ok(ColumnType::Text));
+        assert!("double precision".parse::<ColumnType>().is_err());
+        assert!("uuid".parse::<ColumnType>().is_err());
     }
 
     #[test]

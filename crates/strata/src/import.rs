@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
-use strata_db::load::{self, Loaded, ProgressFn};
+use strata_db::load::{self, Destination, Loaded, ProgressFn};
 use strata_import::{DateOrder, ImportOptions, Phase, Plan, Progress, names};
 use strata_sql::{Ident, QualifiedName};
 
@@ -56,24 +56,17 @@ pub async fn run(args: ImportArgs, database: Database) -> anyhow::Result<()> {
     let mut client = database.address.connect().await?;
     let tx = client.transaction().await.context("starting the import")?;
     tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).await.context("creating the schema")?;
-    let progress: ProgressFn = Box::new(bar.reporter());
-    let (table, loaded) = match &args.append_to {
-        Some(name) => {
-            let table = QualifiedName::new(schema, Ident::new(name.as_str()).context("invalid --append-to")?);
-            let loaded = load::append(&tx, &table, input.path(), &plan, progress).await;
-            (table, loaded)
-        }
-        None => {
-            let name = match &args.table {
-                Some(name) => Ident::new(name.as_str()).context("invalid --table")?,
-                None => load::free_table_name(&tx, &schema, &names::table_name_from_path(&input.stem)).await?,
-            };
-            let table = QualifiedName::new(schema, name);
-            let loaded = load::create_and_load(&tx, &table, input.path(), &plan, progress).await;
-            (table, loaded)
-        }
+    let destination = match (&args.append_to, &args.table) {
+        (Some(name), _) => Destination::Append {
+            table: Ident::new(name.as_str()).context("invalid --append-to")?,
+            mapping: load::Mapping::new(),
+        },
+        (None, Some(name)) => Destination::Create(Ident::new(name.as_str()).context("invalid --table")?),
+        (None, None) => Destination::CreateFree(names::table_name_from_path(&input.stem)),
     };
-    let loaded = loaded.with_context(|| shown.clone())?;
+    let progress: ProgressFn = Box::new(bar.reporter());
+    let (table, loaded) =
+        load::import(&tx, &schema, &destination, input.path(), &plan, progress).await.with_context(|| shown.clone())?;
     tx.commit().await.context("committing the import")?;
     drop(client);
     database.close().await;
@@ -167,12 +160,7 @@ fn report(
     let columns: Vec<_> =
         plan.columns.iter().map(|c| json!({ "name": c.name, "type": c.column_type.sql_name() })).collect();
     let mut warnings = plan.warnings.clone();
-    if let Some(loaded) = loaded
-        && !loaded.unmapped.is_empty()
-    {
-        let names: Vec<String> = loaded.unmapped.iter().map(|n| format!("{n:?}")).collect();
-        warnings.push(format!("columns not in {table} were left out: {}", names.join(", ")));
-    }
+    warnings.extend(loaded.and_then(|l| l.unmapped_warning(table)));
     let source = &plan.source;
     if args.json {
         let output = json!({

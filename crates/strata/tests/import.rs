@@ -249,7 +249,7 @@ fn errors_name_the_file_and_the_line() {
         ("extra_fields.csv", "line 4: 3 fields where the header has 2; quote fields that contain the delimiter"),
         (
             "nul.csv",
-            "line 3: the file contains a NUL byte; it is binary, or not in the encoding UTF-8 (try --encoding)",
+            "line 3: the file contains a NUL byte; it is binary, or not in the encoding UTF-8 (choose another encoding)",
         ),
     ] {
         let file = fixture(name).display().to_string();
@@ -328,7 +328,7 @@ fn date_order_comes_from_the_flag_else_the_locale_else_month_first() {
     assert_eq!(
         report["warnings"],
         json!([
-            r#"the dates in "when", "at" read either day first or month first; read as dmy (pass --date-order mdy if that is wrong)"#
+            r#"the dates in "when", "at" read either day first or month first; read as dmy (choose the date order mdy if that is wrong)"#
         ])
     );
     assert_eq!(

@@ -104,7 +104,8 @@ impl Api {
         self.send(request.body(Body::from(body.unwrap_or_default().to_string())).unwrap()).await
     }
 
-    async fn send(&self, request: Request<Body>) -> Answer {
+    /// Sends any request.
+    pub async fn send(&self, request: Request<Body>) -> Answer {
         let response = self.app.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let content_type =

@@ -31,6 +31,11 @@ pub(crate) trait Records {
         None
     }
 
+    /// Every sheet of the workbook, for workbooks.
+    fn sheets(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Things worth telling the user, once every record was read.
     fn warnings(&self) -> Vec<String> {
         Vec::new()

@@ -15,6 +15,7 @@ use crate::row::{Cell, Row};
 
 pub(crate) struct SheetRecords {
     sheet: String,
+    sheets: Vec<String>,
     range: Range<Data>,
     next: usize,
     first_line: u64,
@@ -37,7 +38,7 @@ impl SheetRecords {
             None => first_non_empty(&mut workbook, &names)?,
         };
         let first_line = range.start().map_or(1, |(row, _)| u64::from(row) + 1);
-        Ok(SheetRecords { sheet, range, next: 0, first_line, errors: 0, first_error: None })
+        Ok(SheetRecords { sheet, sheets: names, range, next: 0, first_line, errors: 0, first_error: None })
     }
 }
 
@@ -110,6 +111,10 @@ impl Records for SheetRecords {
 
     fn sheet(&self) -> Option<&str> {
         Some(&self.sheet)
+    }
+
+    fn sheets(&self) -> Vec<String> {
+        self.sheets.clone()
     }
 
     fn warnings(&self) -> Vec<String> {
