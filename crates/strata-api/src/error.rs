@@ -4,9 +4,14 @@ use axum::Json;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-/// An RFC 9457 problem document, the body of every error response.
+/// Where problem types live: `{PROBLEM_TYPES}row-conflict` and so on.
+const PROBLEM_TYPES: &str = "https://strata.dev/problems/";
+
+/// An RFC 9457 problem document, the body of every error response. Some problems add extension
+/// members beside these (`column`, `row`, `value`, `current`, `missing`), listed with the endpoint.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem; `about:blank` when the status says it all.
@@ -30,21 +35,34 @@ pub struct ApiError {
     status: StatusCode,
     detail: String,
     parameter: Option<String>,
+    /// The problem type's last path segment (`row-conflict`); `None` for `about:blank`.
+    kind: Option<&'static str>,
+    extensions: Map<String, Value>,
 }
 
 impl ApiError {
     /// An error with `status` and a message for the user.
     pub fn new(status: StatusCode, detail: impl Into<String>) -> ApiError {
-        ApiError { status, detail: detail.into(), parameter: None }
+        ApiError { status, detail: detail.into(), parameter: None, kind: None, extensions: Map::new() }
+    }
+
+    /// The same error with a problem type, `https://strata.dev/problems/{kind}`.
+    pub fn kind(self, kind: &'static str) -> ApiError {
+        ApiError { kind: Some(kind), ..self }
+    }
+
+    /// The same error with an extension member.
+    pub fn with(mut self, member: &str, value: impl Into<Value>) -> ApiError {
+        self.extensions.insert(member.to_string(), value.into());
+        self
     }
 
     /// 400 for a malformed request parameter, named in the detail and in `parameter`.
     pub fn bad_parameter(parameter: impl Into<String>, reason: impl std::fmt::Display) -> ApiError {
         let parameter = parameter.into();
         ApiError {
-            status: StatusCode::BAD_REQUEST,
-            detail: format!("parameter `{parameter}`: {reason}"),
-            parameter: Some(parameter),
+            parameter: Some(parameter.clone()),
+            ..ApiError::new(StatusCode::BAD_REQUEST, format!("parameter `{parameter}`: {reason}"))
         }
     }
 
@@ -80,6 +98,30 @@ impl From<strata_db::Error> for ApiError {
             }
             Error::DatabaseExists { .. } => ApiError::conflict(err.to_string()),
             Error::NoPrimaryKey { .. } => ApiError::unprocessable(err.to_string()),
+            Error::InvalidValue { ref column, row, ref value, .. } => ApiError::unprocessable(err.to_string())
+                .kind("invalid-value")
+                .with("column", column.clone())
+                .with("row", row)
+                .with("value", value.clone()),
+            Error::RowConflict { ref current } => {
+                let current: Vec<Value> = current
+                    .iter()
+                    .map(|conflict| {
+                        let row = conflict.row.as_ref();
+                        serde_json::json!({
+                            "key": conflict.key,
+                            "row": row.and_then(|row| serde_json::from_str::<Value>(&row.json).ok()),
+                            "version": row.and_then(|row| row.version.clone()),
+                        })
+                    })
+                    .collect();
+                ApiError::conflict(err.to_string()).kind("row-conflict").with("current", current)
+            }
+            Error::MissingRows { ref keys } => {
+                let missing: Vec<Value> = keys.iter().cloned().map(Value::Object).collect();
+                ApiError::not_found(err.to_string()).with("missing", missing)
+            }
+            Error::StillReferenced { .. } => ApiError::conflict(err.to_string()),
             // Connection messages name the server but never the password: safe to show.
             strata_db::Error::Connect { .. } | strata_db::Error::Pool(_) => {
                 tracing::warn!("database unavailable: {err}");
@@ -99,13 +141,20 @@ impl From<strata_db::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let problem = Problem {
-            kind: "about:blank".into(),
+            kind: self.kind.map_or_else(|| "about:blank".into(), |kind| format!("{PROBLEM_TYPES}{kind}")),
             title: self.status.canonical_reason().unwrap_or("Error").into(),
             status: self.status.as_u16(),
             detail: self.detail,
             parameter: self.parameter,
         };
-        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], Json(problem)).into_response()
+        let mut body = match serde_json::to_value(problem) {
+            Ok(Value::Object(members)) => members,
+            _ => Map::new(),
+        };
+        for (member, value) in self.extensions {
+            body.entry(member).or_insert(value);
+        }
+        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], Json(body)).into_response()
     }
 }
 

@@ -56,7 +56,11 @@ pub fn router(state: AppState) -> Router {
         .route("/databases/{db}/schemas", get(schemas::list))
         .route("/databases/{db}/schemas/{schema}/tables", get(tables::list))
         .route("/databases/{db}/schemas/{schema}/tables/{table}", get(tables::get))
-        .route("/databases/{db}/schemas/{schema}/tables/{table}/rows", get(rows::list))
+        .route(
+            "/databases/{db}/schemas/{schema}/tables/{table}/rows",
+            get(rows::list).post(rows::insert).patch(rows::update).delete(rows::delete),
+        )
+        .route("/databases/{db}/schemas/{schema}/tables/{table}/rows/{key}", get(rows::get))
         .fallback(error::unknown_route)
         .with_state(state);
     Router::new()
