@@ -98,6 +98,12 @@ impl Api {
         self.send(request.unwrap()).await
     }
 
+    /// A request with a JSON body and any method (`PATCH`, `DELETE`, ...).
+    pub async fn send_json(&self, method: &str, path: &str, body: &str) -> Answer {
+        let request = Request::builder().method(method).uri(path).header(header::CONTENT_TYPE, "application/json");
+        self.send(request.body(Body::from(body.to_string())).unwrap()).await
+    }
+
     async fn send(&self, request: Request<Body>) -> Answer {
         let response = self.app.clone().oneshot(request).await.unwrap();
         let status = response.status();

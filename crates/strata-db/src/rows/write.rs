@@ -221,11 +221,11 @@ impl Target {
     async fn prepare(
         &self,
         client: &impl GenericClient,
-        columns: &[Vec<String>],
+        columns: &[&Vec<String>],
         sql: impl Fn(&[String]) -> Result<String, Error>,
     ) -> Result<HashMap<Vec<String>, Statement>, Error> {
         let mut statements = HashMap::new();
-        for list in columns {
+        for &list in columns {
             if !statements.contains_key(list) {
                 let statement = client.prepare(&sql(list)?).await.map_err(Error::postgres("preparing a write"))?;
                 statements.insert(list.clone(), statement);
@@ -277,7 +277,8 @@ pub async fn insert(
         .enumerate()
         .map(|(at, row)| target.columns(row, &format!("rows[{at}]")))
         .collect::<Result<Vec<_>, Error>>()?;
-    let statements = target.prepare(client, &columns, |list| target.insert_sql(list)).await?;
+    let statements =
+        target.prepare(client, &columns.iter().collect::<Vec<_>>(), |list| target.insert_sql(list)).await?;
     let json: Vec<String> = rows.iter().map(|row| Value::Object(row.clone()).to_string()).collect();
     savepoint(client, SAVEPOINT).await?;
     let calls = columns.iter().zip(&json).map(|(list, json)| {
@@ -316,7 +317,9 @@ pub async fn update(
         keys.push(keys::from_json(relation, &update.key, &format!("updates[{at}].key"))?);
         columns.push(target.columns(&update.set, &format!("updates[{at}].set"))?);
     }
-    let statements = target.prepare(client, &columns, |list| target.update_sql(list)).await?;
+    let changing: Vec<usize> = (0..updates.len()).filter(|&at| !columns[at].is_empty()).collect();
+    let lists: Vec<&Vec<String>> = changing.iter().map(|&at| &columns[at]).collect();
+    let statements = target.prepare(client, &lists, |list| target.update_sql(list)).await?;
     let json: Vec<String> = updates.iter().map(|update| Value::Object(update.set.clone()).to_string()).collect();
 
     savepoint(client, SAVEPOINT).await?;
@@ -342,7 +345,6 @@ pub async fn update(
         return Err(Error::RowConflict { current });
     }
 
-    let changing: Vec<usize> = (0..updates.len()).filter(|&at| !columns[at].is_empty()).collect();
     let calls = changing.iter().map(|&at| {
         let mut params: Vec<&(dyn ToSql + Sync)> = vec![&json[at]];
         params.extend(keys[at].iter().map(|value| value as &(dyn ToSql + Sync)));
