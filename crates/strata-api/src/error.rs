@@ -37,13 +37,14 @@ pub struct ApiError {
     parameter: Option<String>,
     /// The problem type's last path segment (`row-conflict`); `None` for `about:blank`.
     kind: Option<&'static str>,
-    extensions: Map<String, Value>,
+    /// Extension members, in order.
+    extensions: Vec<(String, Value)>,
 }
 
 impl ApiError {
     /// An error with `status` and a message for the user.
     pub fn new(status: StatusCode, detail: impl Into<String>) -> ApiError {
-        ApiError { status, detail: detail.into(), parameter: None, kind: None, extensions: Map::new() }
+        ApiError { status, detail: detail.into(), parameter: None, kind: None, extensions: Vec::new() }
     }
 
     /// The same error with a problem type, `https://strata.dev/problems/{kind}`.
@@ -53,7 +54,7 @@ impl ApiError {
 
     /// The same error with an extension member.
     pub fn with(mut self, member: &str, value: impl Into<Value>) -> ApiError {
-        self.extensions.insert(member.to_string(), value.into());
+        self.extensions.push((member.to_string(), value.into()));
         self
     }
 
@@ -102,7 +103,7 @@ impl From<strata_db::Error> for ApiError {
                 .kind("invalid-value")
                 .with("column", column.clone())
                 .with("row", row)
-                .with("value", value.clone()),
+                .with("value", (**value).clone()),
             Error::RowConflict { ref current } => {
                 let current: Vec<Value> = current
                     .iter()

@@ -94,7 +94,7 @@ pub enum Error {
         /// The row's index in the request.
         row: usize,
         /// The value as sent (null when the column is unknown).
-        value: serde_json::Value,
+        value: Box<serde_json::Value>,
         /// PostgreSQL's reason.
         reason: String,
     },

@@ -1,6 +1,13 @@
-//! Reading a relation's rows a page at a time: [`RowQuery`] is PostgREST's query syntax parsed
-//! into typed values ([`Order`], [`Filter`], [`Cursor`]); [`read`] renders it, against the
-//! relation's catalog, as one parameterized statement and returns a [`Page`].
+//! A relation's rows: reading them a page at a time here, writing them in [`write`], one record
+//! with what references it in [`record`].
+//!
+//! [`RowQuery`] is PostgREST's query syntax parsed into typed values ([`Order`], [`Filter`],
+//! [`Cursor`]); [`read`] renders it, against the relation's catalog, as one parameterized
+//! statement and returns a [`Page`]. Every row leaves PostgreSQL the same way, written by a
+//! [`Projection`] in the same statement (no query per row): its JSON object, its version (`xmin`
+//! as text, which changes with every update; [`write::update`] checks it) and its links (for each
+//! single-column foreign key, the referenced row's first text-like column, else the referenced
+//! key, as text: a [`Link`]). Keys ([`Key`]) are the primary key's values as text.
 //!
 //! - `select=a,b,"Order Date"`: the columns to return (default: all). Names may be quoted with
 //!   `"`; inside quotes a backslash takes the next character literally.
@@ -19,9 +26,10 @@
 //! The next page is the rows strictly after those values in that order, rendered as an OR-chain
 //! that is exact for mixed directions and NULLs.
 //!
-//! Every value is a bound parameter of type `text`, cast to the column's type as `format_type`
-//! spells it; every name is a [`strata_sql::Ident`]. Rows are serialized by PostgreSQL
-//! (`to_json`), `bigint` and `numeric` as strings so that no digit is lost in JavaScript.
+//! Every value is a bound parameter of type `text` (or JSON text read by `json_populate_record`
+//! when writing), cast to the column's type as `format_type` spells it; every name is a
+//! [`strata_sql::Ident`]. Rows are serialized by PostgreSQL (`to_json`), `bigint` and `numeric`
+//! as strings so that no digit is lost in JavaScript.
 //!
 //! ```
 //! use strata_db::rows::RowQuery;

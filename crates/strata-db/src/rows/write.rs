@@ -183,7 +183,7 @@ impl Target {
             return Error::postgres("writing rows")(err);
         };
         let value = column.as_ref().and_then(|name| values.get(name)).cloned().unwrap_or(Value::Null);
-        Error::InvalidValue { column, row, value, reason: describe(&err) }
+        Error::InvalidValue { column, row, value: Box::new(value), reason: describe(&err) }
     }
 
     /// The first of `values` its column's type refuses on its own.
