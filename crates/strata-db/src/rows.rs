@@ -1,4 +1,4 @@
-//! A relation's rows: reading them a page at a time here, writing them in [`write`], one record
+//! A relation's rows: reading them a page at a time here, writing them in [`write`](mod@write), one record
 //! with what references it in [`record`].
 //!
 //! [`RowQuery`] is PostgREST's query syntax parsed into typed values ([`Order`], [`Filter`],

@@ -41,7 +41,7 @@ pub struct Referencing {
     pub total: i64,
 }
 
-/// The row of `schema.table` whose key is `key` (the URL form, see [`keys::parse`]);
+/// The row of `schema.table` whose key is `key` (the URL form, see [`parse_key`](crate::rows::parse_key));
 /// [`Error::MissingRows`] if there is none.
 pub async fn record(
     client: &impl GenericClient,
