@@ -157,7 +157,8 @@ async fn bad_requests_are_400s_naming_the_parameter() {
 async fn updates_apply_in_order_and_a_stale_version_conflicts() {
     let api = Api::new().await;
     api.sql(&format!(
-        "CREATE TABLE t (id int PRIMARY KEY, {h} text, n int); INSERT INTO t VALUES (1, 'a', 1), (2, 'b', 2), (3, 'c', 3)",
+        "CREATE TABLE t (id int PRIMARY KEY, {h} text, n int);
+         INSERT INTO t VALUES (1, 'a', 1), (2, 'b', 2), (3, 'c', 3)",
         h = quoted(HOSTILE)
     ))
     .await;
