@@ -16,7 +16,7 @@ use crate::{ApiError, AppState};
 
 /// JSON that PostgreSQL wrote, passed through unparsed.
 fn raw(json: String) -> Result<Box<RawValue>, ApiError> {
-    RawValue::from_string(json).map_err(|err| ApiError::internal(format!("PostgreSQL wrote JSON that is not: {err}")))
+    RawValue::from_string(json).map_err(|err| ApiError::internal(format!("PostgreSQL wrote invalid JSON: {err}")))
 }
 
 /// One page of rows.
