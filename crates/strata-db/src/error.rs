@@ -99,13 +99,17 @@ pub enum Error {
         reason: String,
     },
     /// Rows to update changed or vanished since they were read; nothing was written.
-    #[error("{} of the rows changed or were deleted since you read them; nothing was saved, review the current values and try again", current.len())]
+    #[error(
+        "{} of the rows changed or were deleted since you read them; nothing was saved, review the \
+         current values and try again",
+        current.len()
+    )]
     RowConflict {
         /// Each conflicting row as it is now.
         current: Vec<crate::rows::write::Current>,
     },
     /// Rows named by key do not exist.
-    #[error("no row has the key {}; nothing was changed", keys.iter().map(|key| serde_json::Value::Object(key.clone()).to_string()).collect::<Vec<_>>().join(", "))]
+    #[error("no row has the key {} (it may have been deleted meanwhile)", list_keys(keys))]
     MissingRows {
         /// The keys no row has, as sent.
         keys: Vec<serde_json::Map<String, serde_json::Value>>,
@@ -151,6 +155,11 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// Keys as JSON, comma-separated.
+fn list_keys(keys: &[serde_json::Map<String, serde_json::Value>]) -> String {
+    keys.iter().map(|key| serde_json::Value::Object(key.clone()).to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// The server's words for a failed statement, without Strata's context.

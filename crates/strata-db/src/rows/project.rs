@@ -24,11 +24,11 @@ pub struct Link {
     pub label: String,
 }
 
-/// The links of `schema.table`, by column (one per column: the first constraint by name).
+/// The links of `schema.table` in column order (one per column: the first constraint by name).
 pub async fn links(client: &impl GenericClient, schema: &str, table: &str) -> Result<Vec<Link>, Error> {
     let rows = client
         .query(
-            "SELECT DISTINCT ON (a.attname) a.attname::text, rn.nspname::text, r.relname::text, ra.attname::text, \
+            "SELECT DISTINCT ON (a.attnum) a.attname::text, rn.nspname::text, r.relname::text, ra.attname::text, \
                     coalesce((SELECT la.attname::text FROM pg_attribute la JOIN pg_type lt ON lt.oid = la.atttypid \
                               WHERE la.attrelid = c.confrelid AND la.attnum > 0 AND NOT la.attisdropped \
                                     AND lt.typcategory = 'S' ORDER BY la.attnum LIMIT 1), ra.attname::text) \
@@ -38,7 +38,7 @@ pub async fn links(client: &impl GenericClient, schema: &str, table: &str) -> Re
              JOIN pg_class r ON r.oid = c.confrelid JOIN pg_namespace rn ON rn.oid = r.relnamespace \
              JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1] \
              WHERE tn.nspname = $1 AND t.relname = $2 AND c.contype = 'f' AND cardinality(c.conkey) = 1 \
-             ORDER BY a.attname, c.conname",
+             ORDER BY a.attnum, c.conname",
             &[&schema, &table],
         )
         .await
