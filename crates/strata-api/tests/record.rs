@@ -16,13 +16,14 @@ impl Api {
 const SETUP: &str = r#"
     CREATE TABLE city (id int PRIMARY KEY, population int, "Näme" text, note text);
     INSERT INTO city VALUES (1, 100, 'Berlin', 'x'), (2, 50, 'Köln', NULL), (3, 1, NULL, NULL);
-    CREATE TABLE code (code int PRIMARY KEY, size int);
+    CREATE TABLE code (code int PRIMARY KEY, size int UNIQUE);
     INSERT INTO code VALUES (7, 1);
     CREATE TABLE person (id bigint PRIMARY KEY, name text, city int REFERENCES city, born int REFERENCES city,
-                         code int REFERENCES code);
-    INSERT INTO person SELECT i, 'p' || i, 1, CASE WHEN i = 1 THEN 2 END, CASE WHEN i = 2 THEN 7 END
+                         code int REFERENCES code, size int REFERENCES code (size));
+    INSERT INTO person SELECT i, 'p' || i, 1, CASE WHEN i = 1 THEN 2 END, CASE WHEN i = 2 THEN 7 END,
+                              CASE WHEN i = 2 THEN 1 END
         FROM generate_series(1, 60) i;
-    INSERT INTO person VALUES (61, 'q', 2, 1, NULL);
+    INSERT INTO person VALUES (61, 'q', 2, 1, NULL, NULL);
 "#;
 
 #[tokio::test]
@@ -32,9 +33,10 @@ async fn pages_and_writes_carry_summaries_of_referenced_rows() {
     let page = api.get(&format!("{}/rows?limit=3", api.table_path("public", "person"))).await.ok();
     assert_eq!(
         page["links"],
-        json!([{ "born": "Köln", "city": "Berlin", "code": null }, { "born": null, "city": "Berlin", "code": "7" },
-               { "born": null, "city": "Berlin", "code": null }]),
-        "the first text column, else the key"
+        json!([{ "born": "Köln", "city": "Berlin", "code": null, "size": null },
+               { "born": null, "city": "Berlin", "code": "7", "size": "7" },
+               { "born": null, "city": "Berlin", "code": null, "size": null }]),
+        "the first text column, else the primary key"
     );
     let page = api.get(&format!("{}/rows", api.table_path("public", "city"))).await.ok();
     assert_eq!(page["links"], json!([{}, {}, {}]));
@@ -42,7 +44,11 @@ async fn pages_and_writes_carry_summaries_of_referenced_rows() {
     let answer =
         api.post(&format!("{}/rows", api.table_path("public", "person")), r#"{"rows": [{"id": 62, "city": 3}]}"#).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
-    assert_eq!(answer.json()["links"], json!([{ "born": null, "city": null, "code": null }]), "a NULL label");
+    assert_eq!(
+        answer.json()["links"],
+        json!([{ "born": null, "city": null, "code": null, "size": null }]),
+        "a NULL label"
+    );
 }
 
 #[tokio::test]
@@ -62,7 +68,7 @@ async fn a_record_lists_the_rows_that_reference_it() {
     assert_eq!(lives["columns"], json!(["born"]));
     assert_eq!(lives["primary_key"], json!(["id"]));
     assert_eq!(lives["total"], 1);
-    assert_eq!(lives["rows"], json!([{ "id": "61", "name": "q", "city": 2, "born": 1, "code": null }]));
+    assert_eq!(lives["rows"], json!([{ "id": "61", "name": "q", "city": 2, "born": 1, "code": null, "size": null }]));
     let city = &referenced_by[1];
     assert_eq!(city["constraint"], "person_city_fkey");
     assert_eq!(city["total"], 60);
@@ -72,7 +78,7 @@ async fn a_record_lists_the_rows_that_reference_it() {
     assert_eq!(rows[49]["id"], "50");
 
     let person = api.record("public", "person", "2").await.ok();
-    assert_eq!(person["links"], json!({ "born": null, "city": "Berlin", "code": "7" }));
+    assert_eq!(person["links"], json!({ "born": null, "city": "Berlin", "code": "7", "size": "7" }));
     assert_eq!(person["referenced_by"], json!([]));
 
     let problem = api.record("public", "city", "9").await.problem(StatusCode::NOT_FOUND);

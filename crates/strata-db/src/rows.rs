@@ -6,7 +6,7 @@
 //! statement and returns a [`Page`]. Every row leaves PostgreSQL the same way, written by a
 //! [`Projection`] in the same statement (no query per row): its JSON object, its version (`xmin`
 //! as text, which changes with every update; [`write::update`] checks it) and its links (for each
-//! single-column foreign key, the referenced row's first text-like column, else the referenced
+//! single-column foreign key, the referenced row's first text-like column, else its primary
 //! key, as text: a [`Link`]). Keys ([`Key`]) are the primary key's values as text.
 //!
 //! - `select=a,b,"Order Date"`: the columns to return (default: all). Names may be quoted with

@@ -20,7 +20,8 @@ pub struct Link {
     pub table: String,
     /// The referenced column.
     pub referenced_column: String,
-    /// The column shown: the referenced table's first text-like column, else the referenced one.
+    /// The column shown: the referenced table's first text-like column, else its (single-column)
+    /// primary key, else the referenced column.
     pub label: String,
 }
 
@@ -31,7 +32,11 @@ pub async fn links(client: &impl GenericClient, schema: &str, table: &str) -> Re
             "SELECT DISTINCT ON (a.attnum) a.attname::text, rn.nspname::text, r.relname::text, ra.attname::text, \
                     coalesce((SELECT la.attname::text FROM pg_attribute la JOIN pg_type lt ON lt.oid = la.atttypid \
                               WHERE la.attrelid = c.confrelid AND la.attnum > 0 AND NOT la.attisdropped \
-                                    AND lt.typcategory = 'S' ORDER BY la.attnum LIMIT 1), ra.attname::text) \
+                                    AND lt.typcategory = 'S' ORDER BY la.attnum LIMIT 1), \
+                             (SELECT ka.attname::text FROM pg_constraint pk \
+                              JOIN pg_attribute ka ON ka.attrelid = pk.conrelid AND ka.attnum = pk.conkey[1] \
+                              WHERE pk.conrelid = c.confrelid AND pk.contype = 'p' AND cardinality(pk.conkey) = 1), \
+                             ra.attname::text) \
              FROM pg_constraint c \
              JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace \
              JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
