@@ -131,6 +131,9 @@ async fn bad_requests_are_400s_naming_the_parameter() {
     api.sql("CREATE TABLE t (id int PRIMARY KEY, x text); CREATE TABLE loose (x int)").await;
     let many: Vec<Value> = (0..1001).map(|i| json!({ "id": i })).collect();
     api.write("POST", "t", json!({ "rows": many })).await.bad_parameter("rows");
+    let most = &many[..1000];
+    assert_eq!(created(&api.write("POST", "t", json!({ "rows": most })).await)["rows"].as_array().unwrap().len(), 1000);
+    api.sql("TRUNCATE t").await;
     api.write("POST", "t", json!({ "rows": [] })).await.bad_parameter("rows");
     api.write("POST", "t", json!({ "rows": "x" })).await.bad_parameter("body");
     api.send_json("POST", &format!("{}/rows", api.table_path("public", "t")), "{").await.bad_parameter("body");
