@@ -12,7 +12,8 @@ use utoipa::ToSchema;
 /// Where Strata's problem types live; a problem's `type` is this followed by its kind.
 pub const PROBLEM_TYPES: &str = "https://strata.dev/problems/";
 
-/// An RFC 9457 problem document, the body of every error response.
+/// An RFC 9457 problem document, the body of every error response. Some problems add extension
+/// members beside these (`column`, `row`, `value`, `current`, `missing`, `line`), listed with the endpoint.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem; `about:blank` when the status says it all.
@@ -125,6 +126,30 @@ impl From<strata_db::Error> for ApiError {
             }
             Error::DatabaseExists { .. } => ApiError::conflict(err.to_string()),
             Error::NoPrimaryKey { .. } => ApiError::unprocessable(err.to_string()),
+            Error::InvalidValue { ref column, row, ref value, .. } => ApiError::unprocessable(err.to_string())
+                .with_type("invalid-value")
+                .with("column", column.clone())
+                .with("row", row)
+                .with("value", (**value).clone()),
+            Error::RowConflict { ref current } => {
+                let current: Vec<Value> = current
+                    .iter()
+                    .map(|conflict| {
+                        let row = conflict.row.as_ref();
+                        serde_json::json!({
+                            "key": conflict.key,
+                            "row": row.and_then(|row| serde_json::from_str::<Value>(&row.json).ok()),
+                            "version": row.and_then(|row| row.version.clone()),
+                        })
+                    })
+                    .collect();
+                ApiError::conflict(err.to_string()).with_type("row-conflict").with("current", current)
+            }
+            Error::MissingRows { ref keys } => {
+                let missing: Vec<Value> = keys.iter().cloned().map(Value::Object).collect();
+                ApiError::not_found(err.to_string()).with("missing", missing)
+            }
+            Error::StillReferenced { .. } => ApiError::conflict(err.to_string()),
             // Connection messages name the server but never the password: safe to show.
             strata_db::Error::Connect { .. } | strata_db::Error::Pool(_) => {
                 tracing::warn!("database unavailable: {err}");

@@ -70,7 +70,11 @@ pub fn router(state: AppState) -> Router {
             patch(columns::alter).delete(columns::drop),
         )
         .route("/databases/{db}/schemas/{schema}/tables/{table}/columns/{column}/retype", get(columns::retype_preview))
-        .route("/databases/{db}/schemas/{schema}/tables/{table}/rows", get(rows::list))
+        .route(
+            "/databases/{db}/schemas/{schema}/tables/{table}/rows",
+            get(rows::list).post(rows::insert).patch(rows::update).delete(rows::delete),
+        )
+        .route("/databases/{db}/schemas/{schema}/tables/{table}/rows/{key}", get(rows::get))
         // Uploads stream to a file, so the 2 MB body limit gives way to the upload's own.
         .route("/databases/{db}/schemas/{schema}/imports", post(imports::upload).layer(DefaultBodyLimit::disable()))
         .route(

@@ -1,15 +1,23 @@
-//! `GET /api/v1/databases/{db}/schemas/{schema}/tables/{table}/rows`: a page of rows, with
-//! PostgREST's query syntax (parsed and rendered by `strata_db::rows`).
+//! `/api/v1/databases/{db}/schemas/{schema}/tables/{table}/rows`: a page of rows with PostgREST's
+//! query syntax (parsed and rendered by `strata_db::rows`); inserting, updating (optionally only
+//! if unchanged since read) and deleting rows, each request one transaction
+//! (`strata_db::rows::write`); and one record with the rows that reference it (`.../rows/{key}`).
 
-use axum::Json;
 use axum::extract::State;
-use serde::Serialize;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use strata_db::rows::RowQuery;
+use serde_json::{Map, Value};
+use strata_db::rows::{RowQuery, record, write};
 use utoipa::ToSchema;
 
-use crate::extract::{Path, QueryPairs};
+use crate::extract::{Json, Path, QueryPairs};
 use crate::{ApiError, AppState};
+
+/// JSON that PostgreSQL wrote, passed through unparsed.
+fn raw(json: String) -> Result<Box<RawValue>, ApiError> {
+    RawValue::from_string(json).map_err(|err| ApiError::internal(format!("PostgreSQL wrote invalid JSON: {err}")))
+}
 
 /// One page of rows.
 #[derive(Debug, Serialize, ToSchema)]
@@ -18,6 +26,12 @@ pub struct RowsPage {
     /// values are strings (every digit kept); other types are PostgreSQL's `to_json`.
     #[schema(value_type = Vec<Object>)]
     pub rows: Vec<Box<RawValue>>,
+    /// Each row's version (opaque; send it back with an update to refuse overwriting a change).
+    pub versions: Vec<Option<String>>,
+    /// Each row's links: for every single-column foreign key, `{column: summary of the referenced
+    /// row | null}`, the summary being its first text column (else its key) as text.
+    #[schema(value_type = Vec<Object>)]
+    pub links: Vec<Box<RawValue>>,
     /// Pass as `after` for the next page; null on the last page.
     pub next: Option<String>,
     /// The table's estimated row count (`pg_class.reltuples`), ignoring filters; null if unknown.
@@ -63,15 +77,291 @@ pub async fn list(
     State(state): State<AppState>,
     Path((db, schema, table)): Path<(String, String, String)>,
     QueryPairs(pairs): QueryPairs,
-) -> Result<Json<RowsPage>, ApiError> {
+) -> Result<axum::Json<RowsPage>, ApiError> {
     let query = RowQuery::parse(pairs.iter().map(|(key, value)| (key.as_str(), value.as_str())))?;
     let client = state.databases.client(&db).await?;
     let page = strata_db::rows::read(&**client, &db, &schema, &table, &query).await?;
-    let rows = page
-        .rows
+    Ok(axum::Json(RowsPage {
+        rows: page.rows.into_iter().map(raw).collect::<Result<_, _>>()?,
+        versions: page.versions,
+        links: page.links.into_iter().map(raw).collect::<Result<_, _>>()?,
+        next: page.next,
+        estimated_total: page.estimated_total,
+        exact_total: page.exact_total,
+    }))
+}
+
+/// Rows as written, in request order, with their versions and links.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WrittenRows {
+    /// The rows as read back after the write, encoded as in a page.
+    #[schema(value_type = Vec<Object>)]
+    pub rows: Vec<Box<RawValue>>,
+    /// Each row's new version.
+    pub versions: Vec<Option<String>>,
+    /// Each row's links, as in a page.
+    #[schema(value_type = Vec<Object>)]
+    pub links: Vec<Box<RawValue>>,
+}
+
+impl WrittenRows {
+    fn new(rows: Vec<strata_db::rows::Row>) -> Result<WrittenRows, ApiError> {
+        let mut written = WrittenRows { rows: Vec::new(), versions: Vec::new(), links: Vec::new() };
+        for row in rows {
+            written.rows.push(raw(row.json)?);
+            written.versions.push(row.version);
+            written.links.push(raw(row.links)?);
+        }
+        Ok(written)
+    }
+}
+
+/// Rows to insert.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewRows {
+    /// 1 to 1000 rows, each `{column: value}`; omitted columns take their defaults. `null` is
+    /// NULL; a string, number or boolean is read by the column type's input function (`"12"`,
+    /// `12`, `"2024-03-01"`, `true`); arrays and objects go to array and json columns.
+    #[schema(value_type = Vec<Object>)]
+    pub rows: Vec<Map<String, Value>>,
+}
+
+/// One row's update.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RowUpdate {
+    /// The row's primary key, `{column: value}`.
+    #[schema(value_type = Object)]
+    pub key: Map<String, Value>,
+    /// The version read with the row: if the row changed since, nothing is written (409).
+    /// Omitted: overwrite.
+    pub version: Option<String>,
+    /// The new values, `{column: value}`, read as for inserts.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub set: Map<String, Value>,
+}
+
+/// Rows to update.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RowUpdates {
+    /// 1 to 1000 updates, applied in order.
+    pub updates: Vec<RowUpdate>,
+}
+
+/// Rows to delete.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RowKeys {
+    /// 1 to 1000 primary keys, each `{column: value}`.
+    #[schema(value_type = Vec<Object>)]
+    pub keys: Vec<Map<String, Value>>,
+}
+
+/// How many rows were deleted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Deleted {
+    /// The number of rows deleted.
+    pub deleted: u64,
+}
+
+/// The rows of one foreign key that reference a record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReferencedBy {
+    /// The referencing table's schema.
+    pub schema: String,
+    /// The referencing table.
+    pub table: String,
+    /// The foreign key constraint.
+    pub constraint: String,
+    /// The referencing columns.
+    pub columns: Vec<String>,
+    /// The referencing table's primary key columns.
+    pub primary_key: Vec<String>,
+    /// The first 50 referencing rows, by primary key.
+    #[schema(value_type = Vec<Object>)]
+    pub rows: Vec<Box<RawValue>>,
+    /// How many rows reference the record.
+    pub total: i64,
+}
+
+/// One record with what references it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordView {
+    /// The row, encoded as in a page.
+    #[schema(value_type = Object)]
+    pub row: Box<RawValue>,
+    /// Its version.
+    pub version: Option<String>,
+    /// Its links, as in a page.
+    #[schema(value_type = Object)]
+    pub links: Box<RawValue>,
+    /// For every foreign key pointing at the table, the rows that reference this one.
+    pub referenced_by: Vec<ReferencedBy>,
+}
+
+/// Opens a transaction on `$db`'s pool as `$tx`, runs `$work` with it and commits.
+macro_rules! transaction {
+    ($state:expr, $db:expr, |$tx:ident| $work:expr) => {{
+        let mut client = $state.databases.client($db).await?;
+        let $tx = client.transaction().await.map_err(strata_db::Error::postgres("starting a transaction"))?;
+        let done = $work.await?;
+        $tx.commit().await.map_err(strata_db::Error::postgres("committing"))?;
+        done
+    }};
+}
+
+/// Inserts rows, all or none.
+///
+/// A value the column refuses (bad syntax, out of range, NOT NULL, unique, foreign key, check) is
+/// a 422 of type `invalid-value` with the extension members `column` (null if unknown), `row`
+/// (the index in `rows`) and `value` (as sent). An unknown or generated column is a 400 naming it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/databases/{db}/schemas/{schema}/tables/{table}/rows",
+    tag = "tables",
+    params(
+        ("db" = String, Path, description = "The database"),
+        ("schema" = String, Path, description = "The schema"),
+        ("table" = String, Path, description = "The table"),
+    ),
+    request_body = NewRows,
+    responses(
+        (status = 201, description = "The rows as inserted, in request order", body = WrittenRows),
+        (status = 400, description = "A malformed body, an unknown column, or not 1 to 1000 rows",
+         body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such database, schema or table", body = crate::error::Problem,
+         content_type = "application/problem+json"),
+        (status = 422, description = "A value its column refuses (`column`, `row`, `value`), or no primary key",
+         body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn insert(
+    State(state): State<AppState>,
+    Path((db, schema, table)): Path<(String, String, String)>,
+    Json(body): Json<NewRows>,
+) -> Result<(StatusCode, axum::Json<WrittenRows>), ApiError> {
+    let rows = transaction!(state, &db, |tx| write::insert(&*tx, &db, &schema, &table, &body.rows));
+    Ok((StatusCode::CREATED, axum::Json(WrittenRows::new(rows)?)))
+}
+
+/// Updates rows by primary key, all or none.
+///
+/// An update with a `version` is refused if the row changed since it was read; an update of a
+/// row that is gone is refused too. Then nothing is written and the answer is a 409 of type
+/// `row-conflict` whose extension `current` lists `{key, row, version}` for each such row as it
+/// is now (`row` and `version` null if deleted). Refused values are 422s as for inserts, `row`
+/// being the index in `updates`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/databases/{db}/schemas/{schema}/tables/{table}/rows",
+    tag = "tables",
+    params(
+        ("db" = String, Path, description = "The database"),
+        ("schema" = String, Path, description = "The schema"),
+        ("table" = String, Path, description = "The table"),
+    ),
+    request_body = RowUpdates,
+    responses(
+        (status = 200, description = "The rows after the update, in request order", body = WrittenRows),
+        (status = 400, description = "A malformed body or key, an unknown column, or not 1 to 1000 updates",
+         body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such database, schema or table", body = crate::error::Problem,
+         content_type = "application/problem+json"),
+        (status = 409, description = "Rows changed or deleted since read (`current`)", body = crate::error::Problem,
+         content_type = "application/problem+json"),
+        (status = 422, description = "A value its column refuses (`column`, `row`, `value`)",
+         body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    Path((db, schema, table)): Path<(String, String, String)>,
+    Json(body): Json<RowUpdates>,
+) -> Result<axum::Json<WrittenRows>, ApiError> {
+    let updates: Vec<write::Update> = body
+        .updates
         .into_iter()
-        .map(RawValue::from_string)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|err| ApiError::internal(format!("PostgreSQL wrote a row that is not JSON: {err}")))?;
-    Ok(Json(RowsPage { rows, next: page.next, estimated_total: page.estimated_total, exact_total: page.exact_total }))
+        .map(|update| write::Update { key: update.key, version: update.version, set: update.set })
+        .collect();
+    let rows = transaction!(state, &db, |tx| write::update(&*tx, &db, &schema, &table, &updates));
+    Ok(axum::Json(WrittenRows::new(rows)?))
+}
+
+/// Deletes rows by primary key, all or none: if any key has no row, the answer is a 404 whose
+/// extension `missing` lists those keys, and nothing is deleted.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/databases/{db}/schemas/{schema}/tables/{table}/rows",
+    tag = "tables",
+    params(
+        ("db" = String, Path, description = "The database"),
+        ("schema" = String, Path, description = "The schema"),
+        ("table" = String, Path, description = "The table"),
+    ),
+    request_body = RowKeys,
+    responses(
+        (status = 200, description = "How many rows were deleted", body = Deleted),
+        (status = 400, description = "A malformed body or key, or not 1 to 1000 keys", body = crate::error::Problem,
+         content_type = "application/problem+json"),
+        (status = 404, description = "No such database, schema or table, or keys without rows (`missing`)",
+         body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Other rows still reference a row", body = crate::error::Problem,
+         content_type = "application/problem+json"),
+    )
+)]
+pub async fn delete(
+    State(state): State<AppState>,
+    Path((db, schema, table)): Path<(String, String, String)>,
+    Json(body): Json<RowKeys>,
+) -> Result<axum::Json<Deleted>, ApiError> {
+    let deleted = transaction!(state, &db, |tx| write::delete(&*tx, &db, &schema, &table, &body.keys));
+    Ok(axum::Json(Deleted { deleted }))
+}
+
+/// Reads one record by primary key, with the first 50 rows of each foreign key that references it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/databases/{db}/schemas/{schema}/tables/{table}/rows/{key}",
+    tag = "tables",
+    params(
+        ("db" = String, Path, description = "The database"),
+        ("schema" = String, Path, description = "The schema"),
+        ("table" = String, Path, description = "The table"),
+        ("key" = String, Path, description = "The primary key value as text; for a composite key the values \
+         in key order joined by `,`, a value with `,` or `\"` double-quoted (`\"\"` for `\"`)"),
+    ),
+    responses(
+        (status = 200, description = "The record", body = RecordView),
+        (status = 400, description = "A key that does not fit the key columns", body = crate::error::Problem,
+         content_type = "application/problem+json"),
+        (status = 404, description = "No such database, schema, table or row (`missing`)", body = crate::error::Problem,
+         content_type = "application/problem+json"),
+    )
+)]
+pub async fn get(
+    State(state): State<AppState>,
+    Path((db, schema, table, key)): Path<(String, String, String, String)>,
+) -> Result<axum::Json<RecordView>, ApiError> {
+    let client = state.databases.client(&db).await?;
+    let found = record::record(&**client, &db, &schema, &table, &key).await?;
+    let referenced_by = found
+        .referenced_by
+        .into_iter()
+        .map(|referencing| {
+            Ok(ReferencedBy {
+                schema: referencing.schema,
+                table: referencing.table,
+                constraint: referencing.constraint,
+                columns: referencing.columns,
+                primary_key: referencing.primary_key,
+                rows: referencing.rows.into_iter().map(raw).collect::<Result<_, ApiError>>()?,
+                total: referencing.total,
+            })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok(axum::Json(RecordView {
+        row: raw(found.row.json)?,
+        version: found.row.version,
+        links: raw(found.row.links)?,
+        referenced_by,
+    }))
 }

@@ -11,7 +11,7 @@ use tokio_postgres::types::Oid;
 use crate::Error;
 
 /// The condition on `pg_namespace n` that makes a schema a user schema.
-const USER_SCHEMA: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'strata') \
+pub(crate) const USER_SCHEMA: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'strata') \
                            AND NOT starts_with(n.nspname, 'pg_toast') AND NOT starts_with(n.nspname, 'pg_temp')";
 
 /// What kind of relation a table-like name is.

@@ -85,6 +85,41 @@ pub enum Error {
         /// The table or view.
         table: String,
     },
+    /// A value sent for a row is refused by its column: bad syntax, out of range, NOT NULL,
+    /// unique, foreign key, check.
+    #[error("{}{reason}", column.as_ref().map(|name| format!("column {name:?}: ")).unwrap_or_default())]
+    InvalidValue {
+        /// The column, when PostgreSQL or a retry names one.
+        column: Option<String>,
+        /// The row's index in the request.
+        row: usize,
+        /// The value as sent (null when the column is unknown).
+        value: Box<serde_json::Value>,
+        /// PostgreSQL's reason.
+        reason: String,
+    },
+    /// Rows to update changed or vanished since they were read; nothing was written.
+    #[error(
+        "{} of the rows changed or were deleted since you read them; nothing was saved, review the \
+         current values and try again",
+        current.len()
+    )]
+    RowConflict {
+        /// Each conflicting row as it is now.
+        current: Vec<crate::rows::write::Current>,
+    },
+    /// Rows named by key do not exist.
+    #[error("no row has the key {} (it may have been deleted meanwhile)", list_keys(keys))]
+    MissingRows {
+        /// The keys no row has, as sent.
+        keys: Vec<serde_json::Map<String, serde_json::Value>>,
+    },
+    /// Rows to delete are still referenced by other rows.
+    #[error("{reason}; delete or change the referencing rows first")]
+    StillReferenced {
+        /// PostgreSQL's reason, naming the referencing table.
+        reason: String,
+    },
     /// The database was migrated by a newer Strata than this one.
     #[error(
         "the database {database} has Strata schema version {found}, newer than this Strata \
@@ -120,6 +155,11 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// Keys as JSON, comma-separated.
+fn list_keys(keys: &[serde_json::Map<String, serde_json::Value>]) -> String {
+    keys.iter().map(|key| serde_json::Value::Object(key.clone()).to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// The server's words for a failed statement, without Strata's context.

@@ -9,7 +9,9 @@
 //! - [`migrate`] applies versioned schema migrations inside a transaction.
 //! - [`Databases`] lists and creates user databases and keeps a small pool for each.
 //! - [`catalog`] reads schemas, tables and columns; [`rows`] reads pages of rows (keyset
-//!   pagination, PostgREST's filter syntax) as JSON written by PostgreSQL.
+//!   pagination, PostgREST's filter syntax) as JSON written by PostgreSQL, with versions and
+//!   links; [`rows::write`] inserts, updates (checking versions) and deletes them;
+//!   [`rows::record`] reads one row with the rows that reference it.
 //! - [`ddl`] creates, renames and drops schemas, tables and columns, and retypes columns
 //!   (previewing the values a new type refuses).
 //! - [`load`] creates a table from an import plan and fills it by binary COPY, or appends.

@@ -1,6 +1,13 @@
-//! Reading a relation's rows a page at a time: [`RowQuery`] is PostgREST's query syntax parsed
-//! into typed values ([`Order`], [`Filter`], [`Cursor`]); [`read`] renders it, against the
-//! relation's catalog, as one parameterized statement and returns a [`Page`].
+//! A relation's rows: reading them a page at a time here, writing them in [`write`](mod@write), one record
+//! with what references it in [`record`].
+//!
+//! [`RowQuery`] is PostgREST's query syntax parsed into typed values ([`Order`], [`Filter`],
+//! [`Cursor`]); [`read`] renders it, against the relation's catalog, as one parameterized
+//! statement and returns a [`Page`]. Every row leaves PostgreSQL the same way, written by a
+//! [`Projection`] in the same statement (no query per row): its JSON object, its version (`xmin`
+//! as text, which changes with every update; [`write::update`] checks it) and its links (for each
+//! single-column foreign key, the referenced row's first text-like column, else its primary
+//! key, as text: a [`Link`]). Keys ([`Key`]) are the primary key's values as text.
 //!
 //! - `select=a,b,"Order Date"`: the columns to return (default: all). Names may be quoted with
 //!   `"`; inside quotes a backslash takes the next character literally.
@@ -19,9 +26,10 @@
 //! The next page is the rows strictly after those values in that order, rendered as an OR-chain
 //! that is exact for mixed directions and NULLs.
 //!
-//! Every value is a bound parameter of type `text`, cast to the column's type as `format_type`
-//! spells it; every name is a [`strata_sql::Ident`]. Rows are serialized by PostgreSQL
-//! (`to_json`), `bigint` and `numeric` as strings so that no digit is lost in JavaScript.
+//! Every value is a bound parameter of type `text` (or JSON text read by `json_populate_record`
+//! when writing), cast to the column's type as `format_type` spells it; every name is a
+//! [`strata_sql::Ident`]. Rows are serialized by PostgreSQL (`to_json`), `bigint` and `numeric`
+//! as strings so that no digit is lost in JavaScript.
 //!
 //! ```
 //! use strata_db::rows::RowQuery;
@@ -40,7 +48,15 @@ use tokio_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
 
 use crate::Error;
-use crate::catalog::{self, Column, JsonEncoding, Relation};
+use crate::catalog::{Column, Relation};
+
+mod keys;
+mod project;
+pub mod record;
+pub mod write;
+
+pub use keys::{Key, parse as parse_key};
+pub use project::{Link, Projection, Row};
 
 /// Rows per page unless `limit` says otherwise.
 pub const DEFAULT_LIMIT: u32 = 100;
@@ -229,6 +245,10 @@ impl Default for RowQuery {
 pub struct Page {
     /// Each row as a JSON object written by PostgreSQL, keys in column order.
     pub rows: Vec<String>,
+    /// Each row's version (`xmin` as text), parallel to `rows`; `None` for views.
+    pub versions: Vec<Option<String>>,
+    /// Each row's links (`{fk column: summary | null}` as JSON), parallel to `rows`.
+    pub links: Vec<String>,
     /// The cursor for the next page, `None` on the last.
     pub next: Option<String>,
     /// The table's estimated row count (`pg_class.reltuples`), ignoring filters; `None` if unknown.
@@ -435,7 +455,8 @@ impl Plan<'_> {
 }
 
 /// Renders the page statement and, when counting, the count statement.
-pub fn render(relation: &Relation, query: &RowQuery) -> Result<(Statement, Option<Statement>), Error> {
+pub fn render(projection: &Projection, query: &RowQuery) -> Result<(Statement, Option<Statement>), Error> {
+    let relation = &projection.relation;
     let plan = resolve(relation, query)?;
     let mut binder = Binder::default();
     let mut conditions = Vec::new();
@@ -476,18 +497,6 @@ pub fn render(relation: &Relation, query: &RowQuery) -> Result<(Statement, Optio
             .collect::<Result<Vec<_>, Error>>()?;
         Ok(keys.join(", "))
     };
-    let fields = plan
-        .select
-        .iter()
-        .map(|column| {
-            let name = ident(&column.name)?;
-            Ok(match column.encoding {
-                JsonEncoding::Native => format!("p.{name}"),
-                JsonEncoding::Text => format!("p.{name}::text AS {name}"),
-                JsonEncoding::TextArray => format!("p.{name}::text[] AS {name}"),
-            })
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
     let keys = plan
         .order
         .iter()
@@ -495,11 +504,13 @@ pub fn render(relation: &Relation, query: &RowQuery) -> Result<(Statement, Optio
         .collect::<Result<String, Error>>()?;
     // The inner query sorts and limits on the bare table (so the planner can use an index or a
     // top-N sort); only the page's rows are then turned into JSON, re-sorted cheaply outside.
+    // No user column can be named `xmin` (PostgreSQL reserves it), so `p.xmin` is the version.
+    let version = if projection.has_versions() { "t.xmin, " } else { "" };
     let sql = format!(
-        "SELECT (SELECT to_json(r) FROM (SELECT {fields}) AS r)::text{keys} \
-         FROM (SELECT t.* FROM {table} AS t{where_} ORDER BY {inner_order} LIMIT {limit}) AS p \
+        "SELECT {select}{keys} \
+         FROM (SELECT {version}t.* FROM {table} AS t{where_} ORDER BY {inner_order} LIMIT {limit}) AS p \
          ORDER BY {outer_order}",
-        fields = fields.join(", "),
+        select = projection.select(&plan.select)?,
         where_ = where_clause(&conditions),
         inner_order = order_by("t")?,
         limit = query.limit + 1,
@@ -674,32 +685,36 @@ pub async fn read(
     table: &str,
     query: &RowQuery,
 ) -> Result<Page, Error> {
-    let relation = catalog::relation(client, database, schema, table, false).await?;
-    let (page, count) = render(&relation, query)?;
+    let projection = Projection::load(client, database, schema, table).await?;
+    let relation = &projection.relation;
+    let (page, count) = render(&projection, query)?;
     let rows = match client.query(&page.sql, &params(&page.params)).await {
         Ok(rows) => rows,
-        Err(err) => return Err(query_error(client, &relation, query, err, "reading rows").await),
+        Err(err) => return Err(query_error(client, relation, query, err, "reading rows").await),
     };
-    let mut json = Vec::with_capacity(rows.len());
+    let (mut json, mut versions, mut links) = (Vec::new(), Vec::new(), Vec::new());
     let mut next = None;
     for (i, row) in rows.iter().enumerate() {
         if i == query.limit as usize {
             let last = &rows[i - 1];
-            let values = (1..last.len()).map(|at| last.get::<_, Option<String>>(at)).collect();
-            let order = resolve(&relation, query)?.full_order();
+            let values = (3..last.len()).map(|at| last.get::<_, Option<String>>(at)).collect();
+            let order = resolve(relation, query)?.full_order();
             next = Some(Cursor { order, values }.encode());
             break;
         }
-        json.push(row.get::<_, String>(0));
+        let row = Row::read(row, 0);
+        json.push(row.json);
+        versions.push(row.version);
+        links.push(row.links);
     }
     let exact_total = match count {
         Some(count) => match client.query_one(&count.sql, &params(&count.params)).await {
             Ok(row) => Some(row.get::<_, i64>(0)),
-            Err(err) => return Err(query_error(client, &relation, query, err, "counting rows").await),
+            Err(err) => return Err(query_error(client, relation, query, err, "counting rows").await),
         },
         None => None,
     };
-    let page = Page { rows: json, next, estimated_total: relation.info.estimated_rows, exact_total };
+    let page = Page { rows: json, versions, links, next, estimated_total: relation.info.estimated_rows, exact_total };
     Ok(page)
 }
 

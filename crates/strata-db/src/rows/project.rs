@@ -1,0 +1,184 @@
+//! How a row leaves PostgreSQL, the same for pages, writes and records: its JSON object, its
+//! version (`xmin` as text) and its links (for each single-column foreign key, a summary of the
+//! referenced row), all SQL expressions over the row alias `p`, so one statement answers.
+
+use tokio_postgres::GenericClient;
+
+use super::keys::{Key, KeyList};
+use super::{ident, table_name};
+use crate::Error;
+use crate::catalog::{self, Column, JsonEncoding, Relation, RelationKind};
+
+/// A single-column foreign key, shown as a summary of the row it references.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// The referencing column.
+    pub column: String,
+    /// The referenced table's schema.
+    pub schema: String,
+    /// The referenced table.
+    pub table: String,
+    /// The referenced column.
+    pub referenced_column: String,
+    /// The column shown: the referenced table's first text-like column, else its (single-column)
+    /// primary key, else the referenced column.
+    pub label: String,
+}
+
+/// The links of `schema.table` in column order (one per column: the first constraint by name).
+pub async fn links(client: &impl GenericClient, schema: &str, table: &str) -> Result<Vec<Link>, Error> {
+    let rows = client
+        .query(
+            "SELECT DISTINCT ON (a.attnum) a.attname::text, rn.nspname::text, r.relname::text, ra.attname::text, \
+                    coalesce((SELECT la.attname::text FROM pg_attribute la JOIN pg_type lt ON lt.oid = la.atttypid \
+                              WHERE la.attrelid = c.confrelid AND la.attnum > 0 AND NOT la.attisdropped \
+                                    AND lt.typcategory = 'S' ORDER BY la.attnum LIMIT 1), \
+                             (SELECT ka.attname::text FROM pg_constraint pk \
+                              JOIN pg_attribute ka ON ka.attrelid = pk.conrelid AND ka.attnum = pk.conkey[1] \
+                              WHERE pk.conrelid = c.confrelid AND pk.contype = 'p' AND cardinality(pk.conkey) = 1), \
+                             ra.attname::text) \
+             FROM pg_constraint c \
+             JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace \
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
+             JOIN pg_class r ON r.oid = c.confrelid JOIN pg_namespace rn ON rn.oid = r.relnamespace \
+             JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1] \
+             WHERE tn.nspname = $1 AND t.relname = $2 AND c.contype = 'f' AND cardinality(c.conkey) = 1 \
+             ORDER BY a.attnum, c.conname",
+            &[&schema, &table],
+        )
+        .await
+        .map_err(Error::postgres("reading the table's foreign keys"))?;
+    Ok(rows
+        .iter()
+        .map(|row| Link {
+            column: row.get(0),
+            schema: row.get(1),
+            table: row.get(2),
+            referenced_column: row.get(3),
+            label: row.get(4),
+        })
+        .collect())
+}
+
+/// One row as PostgreSQL wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The row as a JSON object keyed by column name in column order.
+    pub json: String,
+    /// Its version, `xmin` as text; `None` for relations without one (views).
+    pub version: Option<String>,
+    /// A JSON object `{fk column: summary text | null}`; `{}` without foreign keys.
+    pub links: String,
+}
+
+impl Row {
+    /// The row read from `row`'s three columns from `at` on, as [`Projection::select`] wrote them.
+    pub(crate) fn read(row: &tokio_postgres::Row, at: usize) -> Row {
+        Row { json: row.get(at), version: row.get(at + 1), links: row.get(at + 2) }
+    }
+}
+
+/// A relation with its links: what it takes to write its rows out.
+#[derive(Debug, Clone)]
+pub struct Projection {
+    /// The relation.
+    pub relation: Relation,
+    /// Its single-column foreign keys.
+    pub links: Vec<Link>,
+}
+
+impl Projection {
+    /// Reads `schema.table`'s catalog and links; [`Error::UnknownTable`] etc. if absent.
+    pub async fn load(
+        client: &impl GenericClient,
+        database: &str,
+        schema: &str,
+        table: &str,
+    ) -> Result<Projection, Error> {
+        let relation = catalog::relation(client, database, schema, table, false).await?;
+        let links = links(client, schema, table).await?;
+        Ok(Projection { relation, links })
+    }
+
+    /// Three expressions over `p`: the JSON of `columns`, the version and the links.
+    pub(crate) fn select(&self, columns: &[&Column]) -> Result<String, Error> {
+        Ok(format!("{}, {}, {}", row_json(columns)?, self.version(), self.links_json()?))
+    }
+
+    /// Three expressions over `p` with every column.
+    pub(crate) fn select_all(&self) -> Result<String, Error> {
+        self.select(&self.relation.columns.iter().collect::<Vec<_>>())
+    }
+
+    /// Whether rows have a version: only stored relations have `xmin`.
+    pub(crate) fn has_versions(&self) -> bool {
+        matches!(self.relation.info.kind, RelationKind::Table | RelationKind::MaterializedView)
+    }
+
+    fn version(&self) -> &'static str {
+        if self.has_versions() { "p.xmin::text" } else { "NULL::text" }
+    }
+
+    /// One scalar subquery per link, named by the column so that `to_json` keys it.
+    fn links_json(&self) -> Result<String, Error> {
+        if self.links.is_empty() {
+            return Ok("'{}'::text".to_string());
+        }
+        let fields = self
+            .links
+            .iter()
+            .map(|link| {
+                let target = format!("{}.{}", ident(&link.schema)?, ident(&link.table)?);
+                Ok(format!(
+                    "(SELECT x.{label}::text FROM {target} AS x WHERE x.{referenced} = p.{column} LIMIT 1) AS {column}",
+                    label = ident(&link.label)?,
+                    referenced = ident(&link.referenced_column)?,
+                    column = ident(&link.column)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(format!("(SELECT to_json(l) FROM (SELECT {}) AS l)::text", fields.join(", ")))
+    }
+}
+
+/// The JSON object of `columns` of `p`, `bigint` and `numeric` as strings.
+pub(crate) fn row_json(columns: &[&Column]) -> Result<String, Error> {
+    let fields = columns
+        .iter()
+        .map(|column| {
+            let name = ident(&column.name)?;
+            Ok(match column.encoding {
+                JsonEncoding::Native => format!("p.{name}"),
+                JsonEncoding::Text => format!("p.{name}::text AS {name}"),
+                JsonEncoding::TextArray => format!("p.{name}::text[] AS {name}"),
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(format!("(SELECT to_json(r) FROM (SELECT {}) AS r)::text", fields.join(", ")))
+}
+
+/// The rows of `keys`, in their order, `None` where no row has the key.
+pub(crate) async fn by_keys(
+    client: &impl GenericClient,
+    projection: &Projection,
+    keys: &[Key],
+) -> Result<Vec<Option<Row>>, Error> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let relation = &projection.relation;
+    let list = KeyList::new(relation, keys)?;
+    let Some(first_key) = relation.primary_key.first() else {
+        return Err(Error::NoPrimaryKey { schema: relation.schema.clone(), table: relation.info.name.clone() });
+    };
+    let first_key = ident(first_key)?;
+    let sql = format!(
+        "SELECT p.{first_key} IS NOT NULL, {select} FROM {from} LEFT JOIN {table} AS p ON {matches} ORDER BY k.i",
+        select = projection.select_all()?,
+        from = list.from,
+        table = table_name(relation)?,
+        matches = list.matches,
+    );
+    let rows = client.query(&sql, &list.bound()).await.map_err(Error::postgres("reading rows by key"))?;
+    Ok(rows.iter().map(|row| row.get::<_, bool>(0).then(|| Row::read(row, 1))).collect())
+}
