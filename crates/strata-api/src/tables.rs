@@ -51,6 +51,10 @@ pub struct Column {
     pub default: Option<String>,
     /// Its position (1-based; dropped columns leave gaps).
     pub position: i16,
+    /// Numbered by PostgreSQL (`GENERATED ... AS IDENTITY`).
+    pub identity: bool,
+    /// Computed by PostgreSQL (`GENERATED ALWAYS AS (...) STORED`); never written.
+    pub generated: bool,
 }
 
 /// A foreign key.
@@ -103,6 +107,8 @@ impl From<catalog::Relation> for TableDetail {
                     nullable: column.nullable,
                     default: column.default,
                     position: column.position,
+                    identity: column.identity,
+                    generated: column.generated,
                 })
                 .collect(),
             primary_key: relation.primary_key,

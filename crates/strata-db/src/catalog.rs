@@ -87,6 +87,10 @@ pub struct Column {
     pub text_like: bool,
     /// How its values are written in JSON.
     pub encoding: JsonEncoding,
+    /// An identity column (`GENERATED ... AS IDENTITY`): numbered by PostgreSQL.
+    pub identity: bool,
+    /// A generated column (`GENERATED ALWAYS AS (...) STORED`): computed, never written.
+    pub generated: bool,
 }
 
 /// A foreign key from a relation to another.
@@ -183,7 +187,7 @@ pub async fn relation(
                     CASE WHEN coalesce(nullif(t.typbasetype, 0), t.oid) IN ('int8'::regtype, 'numeric'::regtype) THEN 1 \
                          WHEN t.typelem IN ('int8'::regtype, 'numeric'::regtype) AND t.typcategory = 'A' THEN 2 \
                          ELSE 0 END, \
-                    array_position(pk.conkey, a.attnum) \
+                    array_position(pk.conkey, a.attnum), a.attidentity <> '', a.attgenerated <> '' \
              FROM pg_attribute a \
              JOIN pg_type t ON t.oid = a.atttypid \
              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
@@ -214,6 +218,8 @@ pub async fn relation(
                     2 => JsonEncoding::TextArray,
                     _ => JsonEncoding::Native,
                 },
+                identity: row.get(8),
+                generated: row.get(9),
             }
         })
         .collect();

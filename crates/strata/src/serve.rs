@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use strata_api::{AppState, router};
-use strata_db::SystemDatabase;
 use strata_db::embedded::Cluster;
+use strata_db::{DEFAULT_USER_DATABASE, SystemDatabase};
+use strata_sql::Ident;
 use tokio::net::TcpListener;
 
 use crate::config::{Database, Serve};
@@ -37,6 +38,10 @@ pub async fn run(settings: Serve) -> anyhow::Result<()> {
         }
     };
     let system = SystemDatabase::open(&server).await?;
+    if cluster.is_some() {
+        // The embedded cluster always offers its default database, ready for a first import.
+        system.user_database(&Ident::new(DEFAULT_USER_DATABASE)?).await?;
+    }
     let version = strata_db::server_version(&*system.client().await?).await?;
     let place = match &cluster {
         Some(cluster) => format!("embedded PostgreSQL {version} in {}", cluster.data_dir().display()),

@@ -69,19 +69,8 @@ impl Target {
         if relation.primary_key.is_empty() {
             return Err(Error::NoPrimaryKey { schema: relation.schema.clone(), table: relation.info.name.clone() });
         }
-        let generated = client
-            .query(
-                "SELECT a.attname::text FROM pg_attribute a \
-                 JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped \
-                       AND a.attgenerated <> ''",
-                &[&schema, &table],
-            )
-            .await
-            .map_err(Error::postgres("reading the table's generated columns"))?
-            .iter()
-            .map(|row| row.get(0))
-            .collect();
+        let generated =
+            relation.columns.iter().filter(|column| column.generated).map(|column| column.name.clone()).collect();
         let table = table_name(relation)?;
         Ok(Target { projection, generated, table })
     }
