@@ -11,7 +11,7 @@ test: web
 	./scripts/test-rust.sh
 	./scripts/fuzz.sh 60
 	cd web && npm run lint && npm run check && npm test
-	cd tests/e2e && STRATA_BIN="$(CURDIR)/target/debug/strata" npm test
+	./scripts/e2e.sh target/debug/strata
 
 # The web app, built into web/dist and embedded into the binary.
 web: setup

@@ -56,6 +56,8 @@ describe('working with data in the browser', { timeout: 240_000 }, () => {
       // Import: pick the file, check the preview's inferred types, name the table, commit.
       await page.goto(`${h.baseUrl}/`);
       await page.getByTestId('import-open').click();
+      await page.getByTestId('import-db').selectOption(h.database);
+      await page.getByTestId('import-schema').selectOption('public');
       await page.getByTestId('import-file').setInputFiles({
         name: 'orders.csv',
         mimeType: 'text/csv',
