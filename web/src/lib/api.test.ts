@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, getHealth, type Fetch, type Health } from './api';
+import { ApiError, array, getHealth, type Fetch, type Health, optionalString, readJson, record, ShapeError, string, strings } from './api';
 
 /** A fetch stub that answers every call with `response` and records the calls. */
 function answering(response: Response | Error) {
@@ -28,7 +28,7 @@ async function health(response: Response | Error): Promise<Health | ApiError> {
 }
 
 /** The fields of an `ApiError` that a test compares. */
-function fields(err: Health | ApiError) {
+function fields(err: unknown) {
   if (!(err instanceof ApiError)) throw new Error(`expected an ApiError, got ${JSON.stringify(err)}`);
   const { kind, status, title, detail, type, message } = err;
   return { kind, status, title, detail, type, message };
@@ -159,5 +159,33 @@ describe('getHealth', () => {
     ],
   ])('reports %s', async (_name, answer, expected) => {
     expect(fields(await health(answer))).toMatchObject(expected);
+  });
+});
+
+describe('shape helpers', () => {
+  it('pass values of the right shape through', () => {
+    expect(record({ a: 1 })).toEqual({ a: 1 });
+    expect(array([1], 'xs')).toEqual([1]);
+    expect(string({ name: 'x' }, 'name')).toBe('x');
+    expect(optionalString({ sheet: null }, 'sheet')).toBeNull();
+    expect(strings(['a', 'b'], 'names')).toEqual(['a', 'b']);
+  });
+
+  it('name the member at fault', () => {
+    expect(() => record([], 'the preview')).toThrow(new ShapeError('the preview is not a JSON object'));
+    expect(() => array({}, 'rows')).toThrow(new ShapeError('"rows" is not an array'));
+    expect(() => string({ name: 1 }, 'name')).toThrow(new ShapeError('"name" is not a string'));
+    expect(() => strings(['a', 1], 'names')).toThrow(new ShapeError('"names" holds a non-string'));
+  });
+});
+
+describe('readJson', () => {
+  it('parses null for a 204 answer', async () => {
+    expect(await readJson('/x', new Response(null, { status: 204 }), (body) => body)).toBeNull();
+  });
+
+  it('turns a shape error into an invalid ApiError', async () => {
+    const err = await readJson('/x', json([]), (body) => record(body)).catch((e: unknown) => e);
+    expect(fields(err)).toMatchObject({ kind: 'invalid', title: 'Unexpected answer from /x', detail: 'the body is not a JSON object' });
   });
 });

@@ -90,10 +90,7 @@ export function getHealth(options: CallOptions = {}): Promise<Health> {
 
 /** Checks a health body; throws a `ShapeError` saying what is wrong. */
 function parseHealth(body: unknown): Health {
-  if (!isRecord(body)) {
-    throw new ShapeError('the body is not a JSON object');
-  }
-  const { status, postgres_version: postgresVersion, database } = body;
+  const { status, postgres_version: postgresVersion, database } = record(body);
   if (status !== 'ok') {
     throw new ShapeError(`"status" is ${JSON.stringify(status)}, expected "ok"`);
   }
@@ -161,9 +158,16 @@ async function requestJson<T>(
       cause,
     });
   }
-  if (!response.ok) {
-    throw await errorFrom(path, response);
-  }
+  return readJson(path, response, parse);
+}
+
+/**
+ * Reads a response's JSON body with `parse` (a 204 answer parses `null`): an
+ * error status becomes the `ApiError` of its problem document, a body that is
+ * not JSON or fails `parse` with a `ShapeError` an `invalid` one.
+ */
+export async function readJson<T>(path: string, response: Response, parse: (body: unknown) => T): Promise<T> {
+  if (!response.ok) throw await errorFrom(path, response);
   const invalid = (detail: string, cause: unknown) =>
     new ApiError({
       kind: 'invalid',
@@ -217,4 +221,49 @@ export async function errorFrom(path: string, response: Response): Promise<ApiEr
 /** Whether `value` is a plain JSON object. */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// ---------------------------------------------------------------------------
+// Shape helpers: what every parser uses to check a JSON body, throwing a
+// `ShapeError` that names the member at fault.
+
+/** Checks that a JSON value is an object; `what` names it in the error (e.g. `the preview`). */
+export function record(value: unknown, what = 'the body'): Record<string, unknown> {
+  if (!isRecord(value)) throw new ShapeError(`${what} is not a JSON object`);
+  return value;
+}
+
+/** Checks that a JSON value is an array; `key` names the member it came from. */
+export function array(value: unknown, key?: string): unknown[] {
+  if (!Array.isArray(value)) throw new ShapeError(key === undefined ? 'the body is not a JSON array' : `"${key}" is not an array`);
+  return value;
+}
+
+/** Reads a string member of an object. */
+export function string(value: unknown, key: string): string {
+  const field = record(value)[key];
+  if (typeof field !== 'string') throw new ShapeError(`"${key}" is not a string`);
+  return field;
+}
+
+/** Reads a string member that may be `null` or absent. */
+export function optionalString(value: Record<string, unknown>, key: string): string | null {
+  const field = value[key];
+  if (field === null || field === undefined) return null;
+  if (typeof field !== 'string') throw new ShapeError(`"${key}" is not a string`);
+  return field;
+}
+
+/** Reads an array of strings (the member `key`). */
+export function strings(value: unknown, key: string): string[] {
+  return array(value, key).map((item) => {
+    if (typeof item !== 'string') throw new ShapeError(`"${key}" holds a non-string`);
+    return item;
+  });
+}
+
+/** Reads a number member; `null` when absent or not a number. */
+export function count(value: Record<string, unknown>, key: string): number | null {
+  const field = value[key];
+  return typeof field === 'number' ? field : null;
 }

@@ -4,7 +4,7 @@
  * Names travel percent-encoded in paths, so any PostgreSQL name works
  * (quotes, spaces, unicode). Parsers check only what the UI relies on.
  */
-import { type CallOptions, getJson, isRecord, ShapeError } from './api';
+import { array, type CallOptions, count, getJson, record, ShapeError, string, strings } from './api';
 import { appendFilters, type Filter } from './filters';
 
 /** A user database. */
@@ -171,7 +171,7 @@ export function getRows(
       if (next !== null && next !== undefined && typeof next !== 'string') {
         throw new ShapeError('"next" is neither a cursor nor null');
       }
-      const rows = array(page.rows).map(record);
+      const rows = array(page.rows, 'rows').map((row) => record(row, 'a row'));
       return {
         rows,
         ...parseVersionsAndLinks(page, rows.length),
@@ -224,39 +224,7 @@ export function tablePath(db: string, schema: string, table: string): string {
   return `${base}/${seg(db)}/schemas/${seg(schema)}/tables/${seg(table)}`;
 }
 
-function strings(value: unknown, key: string): string[] {
-  return array(value).map((item) => {
-    if (typeof item !== 'string') throw new ShapeError(`"${key}" holds a non-string`);
-    return item;
-  });
-}
-
 /** A flag the server may send as a boolean or as a kind (`"always"`, `"by default"`, `"stored"`). */
 function flag(value: unknown): boolean {
   return value === true || (typeof value === 'string' && value !== '');
-}
-
-/** Checks that a JSON value is an array. */
-export function array(value: unknown): unknown[] {
-  if (!Array.isArray(value)) throw new ShapeError('expected a JSON array');
-  return value;
-}
-
-/** Checks that a JSON value is an object. */
-export function record(value: unknown): Record<string, unknown> {
-  if (!isRecord(value)) throw new ShapeError('expected a JSON object');
-  return value;
-}
-
-/** Reads a string member. */
-export function string(value: unknown, key: string): string {
-  const field = record(value)[key];
-  if (typeof field !== 'string') throw new ShapeError(`"${key}" is not a string`);
-  return field;
-}
-
-/** Reads a number member; `null` when absent or not a number. */
-export function count(value: Record<string, unknown>, key: string): number | null {
-  const field = value[key];
-  return typeof field === 'number' ? field : null;
 }

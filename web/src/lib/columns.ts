@@ -8,8 +8,8 @@
  * if (preview.failing === 0) await changeColumn(ref, 'Amount', { type: 'integer' });
  * ```
  */
-import { ApiError, type CallOptions, getJson, isRecord, sendJson } from './api';
-import { array, count, parseTableDetail, record, string, type TableDetail, tablePath } from './catalog';
+import { ApiError, array, type CallOptions, count, getJson, isRecord, record, sendJson, string } from './api';
+import { parseTableDetail, type TableDetail, tablePath } from './catalog';
 import type { Key, TableRef } from './rows';
 
 /** What converting a column to another type would do. */
@@ -54,8 +54,8 @@ export function parseRetypePreview(body: unknown): RetypePreview {
     type: string(preview, 'type'),
     values: count(preview, 'values') ?? 0,
     failing: count(preview, 'failing') ?? 0,
-    samples: (preview.samples === undefined ? [] : array(preview.samples)).map((s) => {
-      const sample = record(s);
+    samples: (preview.samples === undefined ? [] : array(preview.samples, 'samples')).map((s) => {
+      const sample = record(s, 'a sample');
       return {
         key: isRecord(sample.key) ? sample.key : {},
         value: typeof sample.value === 'string' ? sample.value : JSON.stringify(sample.value),

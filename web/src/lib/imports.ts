@@ -13,7 +13,19 @@
  * reports upload progress; the answer is turned back into a `Response` so it
  * is read exactly like every other call.
  */
-import { ApiError, type CallOptions, errorFrom, getJson, isRecord, sendJson, ShapeError } from './api';
+import {
+  ApiError,
+  array,
+  type CallOptions,
+  getJson,
+  optionalString,
+  readJson,
+  record,
+  sendJson,
+  ShapeError,
+  string,
+  strings,
+} from './api';
 import type { Column } from './catalog';
 
 /** The column types an import can produce, as PostgreSQL's `format_type` spells them. */
@@ -369,24 +381,6 @@ const xhrTransport: UploadTransport = (request) =>
     xhr.send(request.body);
   });
 
-async function readJson<T>(path: string, response: Response, parse: (body: unknown) => T): Promise<T> {
-  if (!response.ok) throw await errorFrom(path, response);
-  const invalid = (detail: string, cause: unknown) =>
-    new ApiError({ kind: 'invalid', status: response.status, title: `Unexpected answer from ${path}`, detail, cause });
-  let body: unknown;
-  try {
-    body = await response.json();
-  } catch (cause) {
-    throw invalid('the body is not valid JSON', cause);
-  }
-  try {
-    return parse(body);
-  } catch (cause) {
-    if (cause instanceof ShapeError) throw invalid(cause.message, cause);
-    throw cause;
-  }
-}
-
 // ---------------------------------------------------------------------------
 // Parsers
 
@@ -600,41 +594,11 @@ export function delimiterLabel(delimiter: string): string {
 // ---------------------------------------------------------------------------
 // Shape helpers
 
-function record(value: unknown, what: string): Record<string, unknown> {
-  if (!isRecord(value)) throw new ShapeError(`${what} is not a JSON object`);
-  return value;
-}
-
-function array(value: unknown, key: string): unknown[] {
-  if (!Array.isArray(value)) throw new ShapeError(`"${key}" is not an array`);
-  return value;
-}
-
-function string(value: Record<string, unknown>, key: string): string {
-  const field = value[key];
-  if (typeof field !== 'string') throw new ShapeError(`"${key}" is not a string`);
-  return field;
-}
-
-function optionalString(value: Record<string, unknown>, key: string): string | null {
-  const field = value[key];
-  if (field === null || field === undefined) return null;
-  if (typeof field !== 'string') throw new ShapeError(`"${key}" is not a string`);
-  return field;
-}
-
 function number(value: Record<string, unknown>, key: string): number {
   const field = value[key];
   if (typeof field === 'number' && Number.isFinite(field)) return field;
   if (typeof field === 'string' && /^\d+$/.test(field)) return Number(field);
   throw new ShapeError(`"${key}" is not a number`);
-}
-
-function strings(value: unknown, key: string): string[] {
-  return array(value, key).map((item) => {
-    if (typeof item !== 'string') throw new ShapeError(`"${key}" holds a non-string`);
-    return item;
-  });
 }
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], key: string, nullable: true): T | null;

@@ -10,7 +10,7 @@
  * encodeKey(['a,b', 'say "hi"']); // '"a,b","say ""hi"""'
  * ```
  */
-import { type CallOptions, getJson, isRecord, ShapeError } from './api';
+import { array, type CallOptions, getJson, record, string, strings } from './api';
 
 /** Rows of another table whose foreign key points at this record. */
 export interface ReferencingRows {
@@ -222,27 +222,4 @@ export function showValue(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
-}
-
-function record(value: unknown, what: string): Record<string, unknown> {
-  if (!isRecord(value)) throw new ShapeError(`${what} is not a JSON object`);
-  return value;
-}
-
-function array(value: unknown, key: string): unknown[] {
-  if (!Array.isArray(value)) throw new ShapeError(`"${key}" is not an array`);
-  return value;
-}
-
-function string(value: Record<string, unknown>, key: string): string {
-  const field = value[key];
-  if (typeof field !== 'string') throw new ShapeError(`"${key}" is not a string`);
-  return field;
-}
-
-function strings(value: unknown, key: string): string[] {
-  return array(value, key).map((item) => {
-    if (typeof item !== 'string') throw new ShapeError(`"${key}" holds a non-string`);
-    return item;
-  });
 }

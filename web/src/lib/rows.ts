@@ -15,8 +15,8 @@
  * done.rows[0]; // the row as stored now
  * ```
  */
-import { ApiError, type CallOptions, isRecord, sendJson, ShapeError } from './api';
-import { array, type Links, parseVersionsAndLinks, record, type Row, tablePath } from './catalog';
+import { ApiError, array, type CallOptions, isRecord, record, sendJson, ShapeError } from './api';
+import { type Links, parseVersionsAndLinks, type Row, tablePath } from './catalog';
 
 /** Which table a call writes. */
 export interface TableRef {
@@ -94,7 +94,7 @@ export function deleteRows(ref: TableRef, keys: Key[], options: CallOptions = {}
 /** Reads the answer of an insert or update. */
 export function parseWritten(body: unknown): WrittenRows {
   const written = record(body);
-  const rows = array(written.rows).map(record);
+  const rows = array(written.rows, 'rows').map((row) => record(row, 'a row'));
   return { rows, ...parseVersionsAndLinks(written, rows.length) };
 }
 
