@@ -1,28 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import type { Fetch } from './api';
-import { decodeKey, encodeKey, getRecord, keyText, linkTarget, parseRecord, parseRecordTable, rowColumns, rowKey } from './record';
+import { encodeKey, getRecord, linkTarget, parseRecord, rowColumns, rowKey } from './record';
 
 describe('record keys', () => {
-  const check = (values: string[], key: string) => {
+  it.each([
+    [['7'], '7'],
+    [['a,b'], 'a,b'],
+    [['say "hi"'], 'say "hi"'],
+    [[''], ''],
+    [['a', 'b'], 'a,b'],
+    [['a,b', 'c'], '"a,b",c'],
+    [['say "hi"', '1'], '"say ""hi""",1'],
+    [['', 'x'], ',x'],
+    [['é', '"'], 'é,""""'],
+  ])('encodes %j as %s', (values, key) => {
     expect(encodeKey(values)).toBe(key);
-    expect(decodeKey(key)).toEqual(values);
-  };
-
-  it('joins and splits composite keys', () => {
-    check(['7'], '7');
-    check(['a', 'b'], 'a,b');
-    check(['a,b', 'c'], '"a,b",c');
-    check(['say "hi"'], '"say ""hi"""');
-    check(['', 'x'], ',x');
-    check([''], '');
-    check(['é', '"'], 'é,""""');
   });
 
-  it('writes values as PostgreSQL text', () => {
-    expect(keyText('12345678901234567890')).toBe('12345678901234567890');
-    expect(keyText(3)).toBe('3');
-    expect(keyText(true)).toBe('true');
-    expect(keyText(null)).toBeNull();
+  // Review item 5: the server reads a single-column key verbatim, so quoting it broke the record of `a,b`.
+  it('leaves a single-column key as it is', () => {
+    expect(rowKey({ code: 'a,b' }, ['code'])).toBe('a,b');
+    expect(rowKey({ name: 'say "hi"' }, ['name'])).toBe('say "hi"');
+  });
+
+  it('writes key values as PostgreSQL text', () => {
+    expect(rowKey({ id: '12345678901234567890' }, ['id'])).toBe('12345678901234567890');
+    expect(rowKey({ id: 3, ok: true }, ['id', 'ok'])).toBe('3,true');
     expect(rowKey({ id: 1, name: 'a,b' }, ['id', 'name'])).toBe('1,"a,b"');
     expect(rowKey({ id: null }, ['id'])).toBeNull();
     expect(rowKey({ id: 1 }, [])).toBeNull();
@@ -90,21 +93,6 @@ describe('record parsers', () => {
 
   it('refuses a record without a row', () => {
     expect(() => parseRecord({ ...body, row: null })).toThrow(/row/);
-  });
-
-  it('reads foreign keys of a table', () => {
-    const table = parseRecordTable({
-      schema: 'public',
-      name: 'orders',
-      columns: [{ name: 'id', type: 'bigint', nullable: false }],
-      primary_key: ['id'],
-      foreign_keys: [
-        { name: 'f', columns: ['c'], referenced_schema: 's', referenced_table: 't', referenced_columns: ['id'] },
-      ],
-    });
-    expect(table.foreignKeys).toEqual([
-      { name: 'f', columns: ['c'], referencedSchema: 's', referencedTable: 't', referencedColumns: ['id'] },
-    ]);
   });
 
   it('encodes the key into the path', async () => {

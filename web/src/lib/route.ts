@@ -6,7 +6,7 @@
  * - `/db/{db}/{schema}/{table}?order=...&q=...&hide=a,b&Amount=gt.10`: a table;
  *   filters are PostgREST pairs (see `filters.ts`), hidden columns a name list;
  * - `/db/{db}/{schema}/{table}/row/{key}`: one record, `{key}` the primary key
- *   as text (see `recordKey` in `rows.ts`).
+ *   as text (see `encodeKey` in `record.ts`).
  */
 import { appendFilters, type Filter, formatNames, parseFilters, parseNames } from './filters';
 

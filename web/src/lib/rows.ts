@@ -134,21 +134,6 @@ export function keyOf(row: Row, primaryKey: readonly string[]): Key {
   return key;
 }
 
-/**
- * A row's key as the record URL writes it: the key values as text in key
- * order, joined by `,`; a value holding `,` or `"` is double-quoted with `""`
- * for quotes.
- */
-export function recordKey(row: Row, primaryKey: readonly string[]): string {
-  return primaryKey
-    .map((column) => {
-      const value = row[column];
-      const text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
-      return /[,"]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-    })
-    .join(',');
-}
-
 /** A stable string for a key, to compare rows and index per-row state. */
 export function keyId(key: Key): string {
   return JSON.stringify(Object.values(key).map((v) => (v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : String(v))));
