@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   appendFilters,
   describeFilter,
+  escapeLike,
   filterKey,
   filterParts,
   formatNames,
@@ -9,6 +10,7 @@ import {
   makeFilter,
   parseFilters,
   parseNames,
+  unescapeLike,
 } from './filters';
 
 describe('filters', () => {
@@ -21,7 +23,7 @@ describe('filters', () => {
 
   it('reads the menu parts back', () => {
     for (const op of ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'contains', 'null', 'notnull'] as const) {
-      const value = op === 'null' || op === 'notnull' ? '' : 'a.b*c';
+      const value = op === 'null' || op === 'notnull' ? '' : 'a.b*c%_\\';
       expect(filterParts(makeFilter('x', op, value))).toEqual({ op, value });
     }
     expect(filterParts({ column: 'x', expr: 'in.(a,b)' })).toBeNull();
@@ -68,4 +70,32 @@ describe('name lists', () => {
     expect(parseNames(text)).toEqual(names);
   });
   it('reads an empty list', () => expect(parseNames('')).toEqual([]));
+});
+
+// Review item 6: "contains" means the text itself, so LIKE's wildcards and the server's `*` are escaped.
+describe('contains filters', () => {
+  it.each([
+    ['apple', 'ilike.*apple*'],
+    ['10%', 'ilike.*10\\%*'],
+    ['a_b', 'ilike.*a\\_b*'],
+    ['C:\\temp', 'ilike.*C:\\\\temp*'],
+    ['5*', 'ilike.*5\\**'],
+  ])('%s is %s', (value, expr) => {
+    const filter = makeFilter('x', 'contains', value);
+    expect(filter.expr).toBe(expr);
+    expect(filterParts(filter)).toEqual({ op: 'contains', value });
+    expect(describeFilter(filter)).toBe(`x contains “${value}”`);
+  });
+
+  it('escapes only what LIKE and the server read specially', () => {
+    expect(escapeLike('a.b "c"')).toBe('a.b "c"');
+    expect(unescapeLike(escapeLike('%_*\\'))).toBe('%_*\\');
+  });
+
+  it('leaves a hand-written pattern as a pattern', () => {
+    for (const expr of ['ilike.*a%b*', 'ilike.*a_b*', 'ilike.*a*b*', 'ilike.*a\\*']) {
+      expect(filterParts({ column: 'x', expr })).toBeNull();
+      expect(describeFilter({ column: 'x', expr })).toBe(`x: ${expr}`);
+    }
+  });
 });

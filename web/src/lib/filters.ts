@@ -9,6 +9,7 @@
  *
  * ```ts
  * makeFilter('Name', 'contains', 'apple'); // { column: 'Name', expr: 'ilike.*apple*' }
+ * makeFilter('Code', 'contains', '10%');   // { column: 'Code', expr: 'ilike.*10\\%*' }
  * filterKey('order');                      // '"order"' (a reserved query key)
  * ```
  */
@@ -48,7 +49,7 @@ export const RESERVED_KEYS = ['select', 'order', 'limit', 'after', 'q', 'count',
 export function makeFilter(column: string, op: Operator, value: string): Filter {
   switch (op) {
     case 'contains':
-      return { column, expr: `ilike.*${value}*` };
+      return { column, expr: `ilike.*${escapeLike(value)}*` };
     case 'null':
       return { column, expr: 'is.null' };
     case 'notnull':
@@ -63,10 +64,42 @@ export function filterParts(filter: Filter): { op: Operator; value: string } | n
   if (filter.expr === 'is.null') return { op: 'null', value: '' };
   if (filter.expr === 'not.is.null') return { op: 'notnull', value: '' };
   const contains = /^ilike\.\*(.*)\*$/s.exec(filter.expr);
-  if (contains) return { op: 'contains', value: contains[1] ?? '' };
+  const value = contains ? unescapeLike(contains[1] ?? '') : null;
+  if (value !== null) return { op: 'contains', value };
   const simple = /^(eq|neq|gt|gte|lt|lte)\.(.*)$/s.exec(filter.expr);
   if (simple) return { op: simple[1] as Operator, value: simple[2] ?? '' };
   return null;
+}
+
+/**
+ * A value for a `like`/`ilike` pattern that matches it literally: the server
+ * reads `*` as the wildcard and, as PostgreSQL's LIKE does, `%` and `_` as
+ * wildcards and `\` as the escape, so each of those gets a backslash.
+ */
+export function escapeLike(value: string): string {
+  return value.replace(/[\\%_*]/g, (c) => `\\${c}`);
+}
+
+/**
+ * The literal text of a pattern written by {@link escapeLike}; `null` when the
+ * pattern has a wildcard of its own (so it is not a plain "contains").
+ */
+export function unescapeLike(pattern: string): string | null {
+  let text = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      const next = pattern[i + 1];
+      if (next === undefined) return null;
+      text += next;
+      i += 1;
+    } else if (c === '*' || c === '%' || c === '_') {
+      return null;
+    } else {
+      text += c;
+    }
+  }
+  return text;
 }
 
 /** A filter in words, for its chip: `Amount > 10`, `Name contains “apple”`. */
