@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { displayText, editorKind, fromInput, fromPaste, isTextType, parseBoolean, toInput, toggled } from './values';
+import { displayText, editorKind, fromInput, fromPaste, isEdited, isTextType, parseBoolean, toInput, toggled } from './values';
 
 describe('editorKind', () => {
   it.each([
@@ -98,5 +98,28 @@ describe('toInput and display', () => {
     expect(toggled(true)).toBe(false);
     expect(fromPaste('')).toBeNull();
     expect(fromPaste('0')).toBe('0');
+  });
+});
+
+// Review item 8: Enter on an untouched timestamp editor truncated its fractional seconds.
+describe('isEdited', () => {
+  const stored = '2024-03-01T10:00:00.123456';
+  it('keeps a value the editor cannot show exactly when nothing was typed', () => {
+    const text = toInput('timestamp', stored);
+    const parsed = fromInput('timestamp', text);
+    expect(parsed.ok && isEdited('timestamp', stored, parsed.value, text)).toBe(false);
+    const zoned = '2024-03-01T10:00:00.5+00:00';
+    const shown = toInput('timestamptz', zoned);
+    const back = fromInput('timestamptz', shown);
+    expect(back.ok && isEdited('timestamptz', zoned, back.value, shown)).toBe(false);
+  });
+  it('saves a changed text', () => {
+    expect(isEdited('timestamp', stored, '2024-03-01T11:00:00', '2024-03-01T11:00:00')).toBe(true);
+    expect(isEdited('number', '5', '6', '6')).toBe(true);
+    expect(isEdited('number', '5', '5', '5')).toBe(false);
+  });
+  it('saves NULL whatever the text', () => {
+    expect(isEdited('text', 'abc', null, 'abc')).toBe(true);
+    expect(isEdited('text', null, null, '')).toBe(false);
   });
 });

@@ -64,6 +64,19 @@ export function toInput(kind: EditorKind, value: unknown): string {
 }
 
 /**
+ * Whether an editor's result changes a stored value. Its text must differ
+ * from the text the editor started with for that value: an editor cannot
+ * always show a value exactly (a timestamp's fractional seconds, a time
+ * zone), so opening it and pressing Enter must not rewrite the value. "Set to
+ * NULL" (a `null` value) is a change whatever the text.
+ */
+export function isEdited(kind: EditorKind, before: unknown, value: unknown, text: string): boolean {
+  if (displayText(value) === displayText(before)) return false;
+  if (value === null) return true;
+  return text !== toInput(kind, before);
+}
+
+/**
  * The value to save for an editor's text. An empty editor is NULL, except for
  * text columns where it is the empty string (use "Set to NULL" for NULL).
  */
