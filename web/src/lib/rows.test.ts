@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, type Fetch } from './api';
-import { deleteRows, insertRows, invalidValue, keyId, keyOf, reason, rowConflicts, updateRows } from './rows';
+import { deleteRows, insertRows, invalidValue, keyId, keyOf, reason, rowConflicts, updateRows, writeBody, writeRows } from './rows';
 
 interface Call {
   url: string;
@@ -72,6 +72,34 @@ describe('row writes', () => {
   });
 });
 
+// Review item 7: a paste is one PATCH with updates and inserts, one transaction.
+describe('writes with inserts', () => {
+  it('builds one body with updates and inserts, leaving out an empty part', () => {
+    const update = { key: { id: 1 }, version: '4', set: { qty: '3' } };
+    expect(writeBody([update], [{ qty: '5' }])).toEqual({
+      updates: [{ key: { id: 1 }, version: '4', set: { qty: '3' } }],
+      inserts: [{ qty: '5' }],
+    });
+    expect(writeBody([], [{ qty: '5' }])).toEqual({ inserts: [{ qty: '5' }] });
+    expect(writeBody([{ key: { id: 1 }, set: {} }], [])).toEqual({ updates: [{ key: { id: 1 }, set: {} }] });
+  });
+
+  it('sends one PATCH and reads the updated and the inserted rows', async () => {
+    const { fetch, calls } = answering({
+      rows: [{ id: 1, qty: 3 }],
+      versions: ['5'],
+      links: [{}],
+      inserted: { rows: [{ id: 9, qty: 5 }], versions: ['6'], links: [{}] },
+    });
+    const written = await writeRows(ref, [{ key: { id: 1 }, set: { qty: '3' } }], [{ qty: '5' }], { fetch });
+    expect(calls).toEqual([
+      { url: path, method: 'PATCH', body: { updates: [{ key: { id: 1 }, set: { qty: '3' } }], inserts: [{ qty: '5' }] } },
+    ]);
+    expect(written.rows).toEqual([{ id: 1, qty: 3 }]);
+    expect(written.inserted).toEqual({ rows: [{ id: 9, qty: 5 }], versions: ['6'], links: [{}] });
+  });
+});
+
 describe('write errors', () => {
   it('reads a row conflict', async () => {
     const { fetch } = answering(
@@ -81,7 +109,7 @@ describe('write errors', () => {
         status: 409,
         detail: 'the row changed since you read it',
         current: [
-          { key: { id: 1 }, row: { id: 1, qty: 9 }, version: '90' },
+          { key: { id: 1 }, row: { id: 1, qty: 9, fk: 3 }, version: '90', links: { fk: 'Lisbon' } },
           { key: { id: 2 }, row: null, version: null },
         ],
       },
@@ -89,8 +117,8 @@ describe('write errors', () => {
     );
     const error: unknown = await updateRows(ref, [], { fetch }).catch((e: unknown) => e);
     expect(rowConflicts(error)).toEqual([
-      { key: { id: 1 }, row: { id: 1, qty: 9 }, version: '90' },
-      { key: { id: 2 }, row: null, version: null },
+      { key: { id: 1 }, row: { id: 1, qty: 9, fk: 3 }, version: '90', links: { fk: 'Lisbon' } },
+      { key: { id: 2 }, row: null, version: null, links: {} },
     ]);
     expect(invalidValue(error)).toBeNull();
   });

@@ -16,7 +16,7 @@
  * ```
  */
 import { ApiError, array, type CallOptions, isRecord, record, sendJson, ShapeError } from './api';
-import { type Links, parseVersionsAndLinks, type Row, tablePath } from './catalog';
+import { type Links, parseLinks, parseVersionsAndLinks, type Row, tablePath } from './catalog';
 
 /** Which table a call writes. */
 export interface TableRef {
@@ -49,6 +49,8 @@ export interface RowConflict {
   /** The row as it is now; `null` when it was deleted. */
   row: Row | null;
   version: string | null;
+  /** The row's foreign key summaries now (empty when the server sent none). */
+  links: Links;
 }
 
 /** A value a column refused. */
@@ -70,10 +72,40 @@ export function insertRows(ref: TableRef, rows: Row[], options: CallOptions = {}
 
 /** `PATCH .../rows`: updates rows by key, checking each `version` given. */
 export function updateRows(ref: TableRef, updates: RowUpdate[], options: CallOptions = {}): Promise<WrittenRows> {
-  const body = {
-    updates: updates.map((u) => (u.version === undefined ? { key: u.key, set: u.set } : { key: u.key, version: u.version, set: u.set })),
-  };
-  return sendJson('PATCH', rowsPath(ref), body, parseWritten, options);
+  return sendJson('PATCH', rowsPath(ref), writeBody(updates, []), parseWritten, options);
+}
+
+/** The most rows one write may update, and the most it may insert. */
+export const MAX_WRITE_ROWS = 1000;
+
+/** What {@link writeRows} wrote: the updated rows in request order, and the inserted ones. */
+export interface WrittenAndInserted extends WrittenRows {
+  inserted: WrittenRows;
+}
+
+/**
+ * `PATCH .../rows` with updates and inserts together: one transaction, so a
+ * paste lands whole or not at all.
+ */
+export function writeRows(ref: TableRef, updates: RowUpdate[], inserts: Row[], options: CallOptions = {}): Promise<WrittenAndInserted> {
+  return sendJson('PATCH', rowsPath(ref), writeBody(updates, inserts), parseWrittenAndInserted, options);
+}
+
+/** The body of `PATCH .../rows`: `updates` (versions only when given) and `inserts`, each left out when empty. */
+export function writeBody(updates: readonly RowUpdate[], inserts: readonly Row[]): { updates?: unknown[]; inserts?: Row[] } {
+  const body: { updates?: unknown[]; inserts?: Row[] } = {};
+  if (updates.length > 0 || inserts.length === 0) {
+    body.updates = updates.map((u) => (u.version === undefined ? { key: u.key, set: u.set } : { key: u.key, version: u.version, set: u.set }));
+  }
+  if (inserts.length > 0) body.inserts = [...inserts];
+  return body;
+}
+
+/** Reads the answer of a write with inserts; `inserted` is empty when the server sent none. */
+export function parseWrittenAndInserted(body: unknown): WrittenAndInserted {
+  const written = parseWritten(body);
+  const inserted = record(body).inserted;
+  return { ...written, inserted: inserted === undefined || inserted === null ? { rows: [], versions: [], links: [] } : parseWritten(inserted) };
 }
 
 /** `DELETE .../rows`: deletes rows by key; answers how many. */
@@ -107,6 +139,7 @@ export function rowConflicts(error: unknown): RowConflict[] | null {
     key: isRecord(c.key) ? c.key : {},
     row: isRecord(c.row) ? c.row : null,
     version: typeof c.version === 'string' ? c.version : null,
+    links: isRecord(c.links) ? linksOrEmpty(c.links) : {},
   }));
 }
 
@@ -137,4 +170,12 @@ export function keyOf(row: Row, primaryKey: readonly string[]): Key {
 /** A stable string for a key, to compare rows and index per-row state. */
 export function keyId(key: Key): string {
   return JSON.stringify(Object.values(key).map((v) => (v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : String(v))));
+}
+
+function linksOrEmpty(value: Record<string, unknown>): Links {
+  try {
+    return parseLinks(value);
+  } catch {
+    return {};
+  }
 }

@@ -24,6 +24,7 @@ import {
   type TableRef,
   updateRows,
   type WrittenRows,
+  writeRows,
 } from '../rows';
 
 /** Rows per page. */
@@ -143,9 +144,18 @@ export class TableData {
    * are left out, so the values overwrite whatever is stored now.
    */
   update(changes: Change[], force = false): Promise<Outcome> {
+    return this.write(changes, [], force);
+  }
+
+  /**
+   * Updates loaded rows and inserts new ones after them in one request (one
+   * transaction: all or nothing), as a paste does. With `force` the versions
+   * are left out.
+   */
+  write(changes: Change[], inserts: Row[], force = false): Promise<Outcome> {
     const view = this.#view;
     const detail = this.detail;
-    if (!view || !detail || changes.length === 0) return Promise.resolve({ ok: true });
+    if (!view || !detail || (changes.length === 0 && inserts.length === 0)) return Promise.resolve({ ok: true });
     const mine = this.#generation;
     this.pending = [...this.pending, ...changes];
     this.#show();
@@ -160,8 +170,16 @@ export class TableData {
       });
       let outcome: Outcome;
       try {
-        const written = await updateRows(view, updates);
-        if (mine === this.#generation) this.#confirm(changes, written);
+        if (inserts.length === 0) {
+          const written = await updateRows(view, updates);
+          if (mine === this.#generation) this.#confirm(changes, written);
+        } else {
+          const written = await writeRows(view, updates, inserts);
+          if (mine === this.#generation) {
+            this.#confirm(changes, written);
+            this.#append(written.inserted);
+          }
+        }
         outcome = { ok: true };
       } catch (err) {
         outcome = failure(err);
@@ -180,12 +198,7 @@ export class TableData {
     return this.#enqueue(async () => {
       try {
         const written = await insertRows(view, rows);
-        const added = this.#toEntries(written);
-        if (mine === this.#generation) {
-          this.entries = [...this.entries, ...added];
-          if (this.exact !== null) this.exact += added.length;
-          if (this.estimated !== null) this.estimated += added.length;
-        }
+        const added = mine === this.#generation ? this.#append(written) : this.#toEntries(written);
         return { ok: true as const, entries: added };
       } catch (err) {
         return failure(err);
@@ -226,7 +239,9 @@ export class TableData {
     }
     const row = conflict.row;
     this.entries = this.entries.map((e) =>
-      e.id === id ? { ...e, row: { ...row }, base: row, version: conflict.version } : e,
+      e.id === id
+        ? { ...e, row: { ...row }, base: row, version: conflict.version, links: conflict.links, baseLinks: conflict.links }
+        : e,
     );
     this.#show();
   }
@@ -240,6 +255,16 @@ export class TableData {
     const done = this.#queue.then(work);
     this.#queue = done.catch(() => undefined);
     return done;
+  }
+
+  /** Adds written rows after the loaded ones; answers their entries. */
+  #append(written: WrittenRows): Entry[] {
+    const added = this.#toEntries(written);
+    if (added.length === 0) return added;
+    this.entries = [...this.entries, ...added];
+    if (this.exact !== null) this.exact += added.length;
+    if (this.estimated !== null) this.estimated += added.length;
+    return added;
   }
 
   #toEntries(page: WrittenRows): Entry[] {

@@ -113,10 +113,11 @@ describe('TableData', () => {
 
   it('keeps theirs after a conflict', async () => {
     const { data } = await loaded([]);
-    data.acceptTheirs({ key: { id: '2' }, row: { id: '2', qty: 7 }, version: '30' });
+    data.acceptTheirs({ key: { id: '2' }, row: { id: '2', qty: 7 }, version: '30', links: { fk: 'Porto' } });
     expect(data.entries[1]?.row.qty).toBe(7);
     expect(data.entries[1]?.version).toBe('30');
-    data.acceptTheirs({ key: { id: '1' }, row: null, version: null });
+    expect(data.entries[1]?.links).toEqual({ fk: 'Porto' });
+    data.acceptTheirs({ key: { id: '1' }, row: null, version: null, links: {} });
     expect(data.entries.length).toBe(1);
   });
 

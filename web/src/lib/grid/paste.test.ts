@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GridColumn } from './model';
-import { pasteSummary, planPaste } from './paste';
+import { pasteRefusal, pasteSummary, planPaste } from './paste';
 
 const col = (name: string, readOnly: string | null = null): GridColumn => ({
   name,
@@ -42,5 +42,20 @@ describe('planPaste', () => {
       { index: 1, set: { a: '4' } },
     ]);
     expect(plan.width).toBe(3);
+  });
+});
+
+// Review item 7: a paste is one transaction, so one over the server's 1000-row limit is refused, not split.
+describe('pasteRefusal', () => {
+  it('lets a paste of up to 1000 rows through', () => {
+    const cells = Array.from({ length: 1000 }, () => ['x']);
+    expect(pasteRefusal(planPaste(cells, { row: 0, col: 1 }, columns, 0))).toBeNull();
+    expect(pasteRefusal(planPaste(cells, { row: 0, col: 1 }, columns, 1000))).toBeNull();
+  });
+  it('refuses a bigger paste and says what to do', () => {
+    const cells = Array.from({ length: 1001 }, () => ['x']);
+    expect(pasteRefusal(planPaste(cells, { row: 0, col: 1 }, columns, 0))).toBe(
+      'Nothing was pasted: 1,001 rows is more than one paste can write (1,000). Paste it in parts, or import it as a file.',
+    );
   });
 });

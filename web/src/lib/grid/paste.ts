@@ -10,6 +10,7 @@
  * ```
  */
 import type { Row } from '../catalog';
+import { MAX_WRITE_ROWS } from '../rows';
 import type { GridColumn } from './model';
 import type { Cell } from './selection';
 import { fromPaste } from './values';
@@ -64,4 +65,18 @@ export function pasteSummary(plan: PastePlan): string {
   if (plan.skipped.length > 0) text += `; left read-only ${plan.skipped.join(', ')} unchanged`;
   if (plan.dropped > 0) text += `; ${plan.dropped} ${plan.dropped === 1 ? 'cell' : 'cells'} past the last column dropped`;
   return text;
+}
+
+/**
+ * Why a paste cannot be sent, or `null` when it can: one paste is one
+ * transaction, and the server writes at most {@link MAX_WRITE_ROWS} rows per
+ * request (splitting it would make it several transactions, no longer all or
+ * nothing).
+ */
+export function pasteRefusal(plan: PastePlan): string | null {
+  if (plan.height <= MAX_WRITE_ROWS) return null;
+  return (
+    `Nothing was pasted: ${plan.height.toLocaleString('en')} rows is more than one paste can write ` +
+    `(${MAX_WRITE_ROWS.toLocaleString('en')}). Paste it in parts, or import it as a file.`
+  );
 }
