@@ -66,7 +66,8 @@ describe('catalog client', () => {
       ],
       primary_key: ['id'],
       foreign_keys: [
-        { name: 'fk', columns: ['city'], referenced_schema: 'public', referenced_table: 'cities', referenced_columns: ['id'] },
+        { name: 'fk', columns: ['city'], referenced_schema: 'public', referenced_table: 'cities', referenced_columns: ['id'], label_column: 'name' },
+        { name: 'fk2', columns: ['tag'], referenced_schema: 'public', referenced_table: 'tags', referenced_columns: ['id'] },
       ],
     });
     const table = await getTable('main', 'public', 'orders', { fetch });
@@ -76,7 +77,8 @@ describe('catalog client', () => {
     ]);
     expect(table.primaryKey).toEqual(['id']);
     expect(table.foreignKeys).toEqual([
-      { name: 'fk', columns: ['city'], referencedSchema: 'public', referencedTable: 'cities', referencedColumns: ['id'] },
+      { name: 'fk', columns: ['city'], referencedSchema: 'public', referencedTable: 'cities', referencedColumns: ['id'], labelColumn: 'name' },
+      { name: 'fk2', columns: ['tag'], referencedSchema: 'public', referencedTable: 'tags', referencedColumns: ['id'], labelColumn: null },
     ]);
   });
 

@@ -4,7 +4,7 @@
  * Names travel percent-encoded in paths, so any PostgreSQL name works
  * (quotes, spaces, unicode). Parsers check only what the UI relies on.
  */
-import { array, type CallOptions, count, getJson, record, ShapeError, string, strings } from './api';
+import { array, type CallOptions, count, getJson, optionalString, record, ShapeError, string, strings } from './api';
 import { appendFilters, type Filter } from './filters';
 
 /** A user database. */
@@ -41,6 +41,11 @@ export interface ForeignKey {
   referencedSchema: string;
   referencedTable: string;
   referencedColumns: string[];
+  /**
+   * The referenced column whose text is a linked row's summary (its first
+   * text column, else its key), as the server picks it; `null` when none.
+   */
+  labelColumn: string | null;
 }
 
 /** A table's structure. */
@@ -142,6 +147,7 @@ export function parseTableDetail(body: unknown): TableDetail {
         referencedSchema: string(key, 'referenced_schema'),
         referencedTable: string(key, 'referenced_table'),
         referencedColumns: strings(key.referenced_columns, 'referenced_columns'),
+        labelColumn: optionalString(key, 'label_column'),
       };
     }),
     estimatedRows: count(detail, 'estimated_rows'),

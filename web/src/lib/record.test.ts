@@ -43,6 +43,7 @@ describe('record keys', () => {
       referencedSchema: 'crm',
       referencedTable: 'customers',
       referencedColumns: ['id', 'region'],
+      labelColumn: 'name',
     };
     expect(linkTarget({ customer: '42', region: 'EU' }, fk, ['region', 'id'])).toEqual({
       schema: 'crm',

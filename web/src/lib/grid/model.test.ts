@@ -23,7 +23,7 @@ const detail: TableDetail = {
   ],
   primaryKey: ['id'],
   foreignKeys: [
-    { name: 'fk', columns: ['city'], referencedSchema: 'public', referencedTable: 'cities', referencedColumns: ['id'] },
+    { name: 'fk', columns: ['city'], referencedSchema: 'public', referencedTable: 'cities', referencedColumns: ['id'], labelColumn: 'name' },
   ],
   estimatedRows: null,
 };
