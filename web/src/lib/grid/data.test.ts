@@ -72,6 +72,40 @@ describe('TableData', () => {
     expect(requests[2]?.body).toEqual({ updates: [{ key: { id: '1' }, version: '10', set: { qty: '5' } }] });
   });
 
+  // Review item 7: a paste's updates and new rows travel in one PATCH (one transaction).
+  it('writes updates and inserts in one request', async () => {
+    const { data, requests } = await loaded([
+      ok({
+        rows: [{ id: '2', qty: 7 }],
+        versions: ['13'],
+        links: [{}],
+        inserted: { rows: [{ id: '3', qty: 8 }], versions: ['14'], links: [{}] },
+      }),
+    ]);
+    const id = data.entries[1]?.id ?? '';
+    expect(await data.write([{ id, set: { qty: '7' } }], [{ qty: '8' }])).toEqual({ ok: true });
+    expect(requests.length).toBe(3);
+    expect(requests[2]).toMatchObject({
+      method: 'PATCH',
+      body: { updates: [{ key: { id: '2' }, version: '11', set: { qty: '7' } }], inserts: [{ qty: '8' }] },
+    });
+    expect(data.entries.map((e) => [e.row.qty, e.version])).toEqual([
+      [1, '10'],
+      [7, '13'],
+      [8, '14'],
+    ]);
+  });
+
+  it('adds no row when a write with inserts is refused', async () => {
+    const { data } = await loaded([
+      () => ({ status: 422, body: { type: 'x/invalid-value', title: 'Invalid value', status: 422, detail: 'bad', column: 'qty', row: 0 } }),
+    ]);
+    const id = data.entries[0]?.id ?? '';
+    const outcome = await data.write([{ id, set: { qty: '7' } }], [{ qty: 'x' }]);
+    expect(outcome.ok).toBe(false);
+    expect(data.entries.map((e) => e.row.qty)).toEqual([1, 2]);
+  });
+
   it('reverts a refused value and says why', async () => {
     const detailText = 'column "qty": invalid input syntax for type integer: "abc"';
     const { data } = await loaded([
