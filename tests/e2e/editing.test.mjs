@@ -36,6 +36,14 @@ async function waitForCell(page, row, col, text) {
   );
 }
 
+/**
+ * Waits until no cell is saving, so every edit made so far is stored. (Playwright's
+ * `networkidle` cannot say this: once reached after the load, it does not wait again.)
+ */
+async function waitForSaves(page) {
+  await page.waitForFunction(() => document.querySelector('[role=gridcell].saving') === null, undefined, { timeout: 15_000 });
+}
+
 /** Dispatches a real `paste` event carrying `text` as text/plain on the grid. */
 async function paste(page, text) {
   await page.getByRole('grid').evaluate((grid, data) => {
@@ -110,7 +118,7 @@ describe('working with data in the browser', { timeout: 240_000 }, () => {
       await page.getByTestId('cell-editor').fill(`${customer} (VIP)`);
       await page.getByTestId('cell-editor').press('Enter');
       await waitForCell(page, 0, 1, `${customer} (VIP)`);
-      await page.waitForLoadState('networkidle');
+      await waitForSaves(page);
       await page.reload();
       await waitForCell(page, 0, 1, `${customer} (VIP)`);
       await page.waitForURL(/City=eq\.Porto/);
@@ -122,7 +130,7 @@ describe('working with data in the browser', { timeout: 240_000 }, () => {
       await page.getByTestId('toast').filter({ hasText: /3.3/ }).waitFor();
       await waitForCell(page, 1, 1, 'Ann');
       await waitForCell(page, 3, 3, '9');
-      await page.waitForLoadState('networkidle');
+      await waitForSaves(page);
       await page.reload();
       await waitForCell(page, 2, 1, 'Bob');
       await waitForCell(page, 3, 1, 'Cid');

@@ -210,7 +210,8 @@ export class Harness {
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (err) => errors.push(err.message));
-    page.on('close', () => void context.close());
+    // The browser may be closing meanwhile (the run's last page), which rejects: nothing to do then.
+    page.on('close', () => void context.close().catch(() => {}));
     return { page, errors, context };
   }
 
