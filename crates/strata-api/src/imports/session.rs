@@ -45,6 +45,7 @@ type SessionMap = HashMap<String, Arc<Session>>;
 pub struct Sessions {
     sessions: Arc<Mutex<SessionMap>>,
     idle_limit: Duration,
+    sweep_every: Duration,
     max_sessions: usize,
     max_bytes: u64,
     /// Set once the sweep task runs (it starts with the first import, inside the runtime).
@@ -56,6 +57,7 @@ impl Default for Sessions {
         Sessions {
             sessions: Arc::default(),
             idle_limit: IDLE_LIMIT,
+            sweep_every: SWEEP_EVERY,
             max_sessions: MAX_SESSIONS,
             max_bytes: MAX_HELD_BYTES,
             sweeping: Arc::default(),
@@ -142,9 +144,9 @@ impl Sessions {
     fn start_sweeping(&self) {
         self.sweeping.get_or_init(|| {
             let sessions: Weak<Mutex<SessionMap>> = Arc::downgrade(&self.sessions);
-            let idle_limit = self.idle_limit;
+            let (idle_limit, sweep_every) = (self.idle_limit, self.sweep_every);
             tokio::spawn(async move {
-                let mut every = tokio::time::interval(SWEEP_EVERY);
+                let mut every = tokio::time::interval(sweep_every);
                 loop {
                     every.tick().await;
                     let Some(sessions) = sessions.upgrade() else { return };
@@ -512,12 +514,12 @@ mod tests {
 
     #[tokio::test]
     async fn the_sweep_drops_idle_imports_without_any_lookup() {
-        tokio::time::pause();
-        let sessions = Sessions { idle_limit: Duration::ZERO, ..Sessions::default() };
+        let every = Duration::from_millis(10);
+        let sessions = Sessions { idle_limit: Duration::ZERO, sweep_every: every, ..Sessions::default() };
         let (idle, idle_file) = session_in(&sessions);
         drop(idle);
         std::thread::sleep(Duration::from_millis(5));
-        tokio::time::sleep(SWEEP_EVERY * 2).await;
+        tokio::time::sleep(every * 5).await;
         assert!(!idle_file.exists(), "the sweep deleted the idle upload");
         assert!(sessions.sessions.lock().unwrap().is_empty());
     }
@@ -531,11 +533,11 @@ mod tests {
         assert!(refused.problem().detail.contains("holds 1 imports"), "{}", refused.problem().detail);
         assert_eq!(sessions.room().unwrap_err().problem().status, 429);
 
-        let sessions = Sessions { max_bytes: 10, ..Sessions::default() };
+        let sessions = Sessions { max_bytes: 4, ..Sessions::default() };
         let refused = sessions.insert(session().0).err().expect("an upload past the budget is refused");
         assert_eq!(refused.problem().status, 507);
         assert!(refused.problem().detail.contains("discard"), "{}", refused.problem().detail);
-        assert_eq!(sessions.room().unwrap(), 10, "nothing is held");
+        assert_eq!(sessions.room().unwrap(), 4, "nothing is held");
     }
 
     #[tokio::test]
