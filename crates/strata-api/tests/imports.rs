@@ -345,14 +345,11 @@ async fn uploads_past_two_megabytes_stream_and_past_the_cap_are_413() {
     let answer = api.upload_form("big.csv", csv.as_bytes()).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
 
-    // Followed from before the commit, the load shows progress, then ends.
+    // Followed once committed, the load shows progress, then ends.
     let id = preview["id"].as_str().unwrap();
-    let commit = async {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        api.commit(id, json!({ "table": "big" })).await
-    };
-    let (events, answer) = tokio::join!(api.events(id), commit);
+    let answer = api.commit(id, json!({ "table": "big" })).await;
     assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text());
+    let events = api.events(id).await;
     let (last, status) = events.last().unwrap();
     assert_eq!(last, "done", "{status}");
     assert_eq!(status["rows_done"], 100_000);
