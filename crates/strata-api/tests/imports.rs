@@ -345,14 +345,11 @@ async fn uploads_past_two_megabytes_stream_and_past_the_cap_are_413() {
     let answer = api.upload_form("big.csv", csv.as_bytes()).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
 
-    // Followed from before the commit, the load shows progress, then ends.
+    // Followed once committed, the load shows progress, then ends.
     let id = preview["id"].as_str().unwrap();
-    let commit = async {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        api.commit(id, json!({ "table": "big" })).await
-    };
-    let (events, answer) = tokio::join!(api.events(id), commit);
+    let answer = api.commit(id, json!({ "table": "big" })).await;
     assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text());
+    let events = api.events(id).await;
     let (last, status) = events.last().unwrap();
     assert_eq!(last, "done", "{status}");
     assert_eq!(status["rows_done"], 100_000);
@@ -406,4 +403,85 @@ async fn the_openapi_document_describes_imports() {
     }
     // Problems keep their extension members (`line`, `column`) in the schema.
     assert!(doc["components"]["schemas"]["Problem"]["allOf"].is_array(), "{}", doc["components"]["schemas"]["Problem"]);
+}
+
+impl Api {
+    async fn upload_id(&self, file_name: &str, content: &str) -> String {
+        let answer = self.upload_raw("public", &[("name", file_name)], content).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
+        answer.json()["id"].as_str().unwrap().to_string()
+    }
+}
+
+#[tokio::test]
+async fn review_5_9_events_of_an_import_not_loading_end_at_once_with_its_status() {
+    let api = Api::new().await;
+    let id = api.upload_id("small.csv", "a,b\n1,2\n").await;
+    let events = api.events(&id).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    let (event, status) = &events[0];
+    assert_eq!(event, "status");
+    assert_eq!(status["state"], "previewed");
+    assert_eq!(status["rows_total"], 1);
+}
+
+#[tokio::test]
+async fn review_5_9_events_of_an_import_discarded_while_loading_end_with_failed() {
+    let api = Api::new().await;
+    api.sql("CREATE TABLE held (a int, b int)").await;
+    let id = api.upload_id("held.csv", "a,b\n1,2\n3,4\n").await;
+    // The load waits for this lock, so the import is still running when it is discarded.
+    let mut locker = api.user.client().await;
+    let lock = locker.transaction().await.unwrap();
+    lock.batch_execute("LOCK TABLE held IN ACCESS EXCLUSIVE MODE").await.unwrap();
+    let answer = api.commit(&id, json!({ "append_to": "held" })).await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text());
+    let discard = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let answer = api.call("DELETE", &format!("{}/{id}", api.imports("public")), None).await;
+        assert_eq!(answer.status, StatusCode::NO_CONTENT, "{}", answer.text());
+    };
+    let (events, ()) = tokio::join!(api.events(&id), discard);
+    let (event, status) = events.last().expect("a final event");
+    assert_eq!(event, "failed", "{events:?}");
+    assert_eq!(status["state"], "failed");
+    assert!(status["error"]["detail"].as_str().unwrap().contains("discarded"), "{status}");
+    lock.rollback().await.unwrap();
+    assert_eq!(api.scalar("SELECT count(*) FROM held").await, "0");
+}
+
+#[tokio::test]
+async fn review_5_4_a_change_racing_a_commit_is_loaded_or_refused() {
+    let api = Api::new().await;
+    let id = api.upload_id("race.csv", "a,b\n1,2\n").await;
+    let columns = json!([{ "name": "renamed", "type": "integer" }, { "name": "b", "type": "integer" }]);
+    // The commit looks the table up before it starts; the change lands meanwhile.
+    let (committed, changed) =
+        tokio::join!(api.commit(&id, json!({ "table": "race" })), api.patch_import(&id, json!({ "columns": columns })));
+    assert_eq!(committed.status, StatusCode::ACCEPTED, "{}", committed.text());
+    let (event, status) = (api.events(&id).await.last().cloned()).expect("a final event");
+    assert_eq!(event, "done", "{status}");
+    let names: Vec<String> = api.column_types("race").await.into_iter().map(|(name, _)| name).collect();
+    if changed.status == StatusCode::OK {
+        assert!(names.contains(&"renamed".to_string()), "the change answered 200 so it is loaded: {names:?}");
+    } else {
+        changed.problem(StatusCode::CONFLICT);
+        assert!(names.contains(&"a".to_string()), "{names:?}");
+    }
+}
+
+#[tokio::test]
+async fn review_5_1_the_server_holds_a_bounded_number_of_imports() {
+    let api = Api::new().await;
+    let mut ids = Vec::new();
+    for i in 0..32 {
+        ids.push(api.upload_id(&format!("f{i}.csv"), "a\n1\n").await);
+    }
+    let refused = api.upload_raw("public", &[("name", "one-more.csv")], "a\n1\n").await;
+    let problem = refused.problem(StatusCode::TOO_MANY_REQUESTS);
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("32 imports") && detail.contains("discard"), "{detail}");
+    let answer = api.call("DELETE", &format!("{}/{}", api.imports("public"), ids[0]), None).await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    api.upload_id("one-more.csv", "a\n1\n").await;
 }

@@ -200,6 +200,10 @@ pub struct ImportCommit {
          content_type = "application/problem+json"),
         (status = 422, description = "The file cannot be read (`line` says where)", body = crate::error::Problem,
          content_type = "application/problem+json"),
+        (status = 429, description = "The server holds as many imports as it may", body = crate::error::Problem,
+         content_type = "application/problem+json"),
+        (status = 507, description = "The uploads held would pass the server's budget", body = crate::error::Problem,
+         content_type = "application/problem+json"),
     )
 )]
 pub async fn upload(
@@ -226,10 +230,10 @@ pub async fn upload(
     }
     let options = source.apply(ImportOptions::default())?;
     schema_ident(&state, &db, &schema).await?;
-    let upload = upload::receive(request, name).await?;
+    let upload = upload::receive(request, name, &state.imports).await?;
     let plan = plan(upload.file.to_path_buf(), options.clone()).await?;
     let session = Session::new(db, schema, upload.name, upload.file, Draft::new(options, plan))?;
-    let session = state.imports.insert(session);
+    let session = state.imports.insert(session)?;
     Ok((StatusCode::CREATED, Json(preview(&state, &session).await?)))
 }
 
@@ -250,7 +254,7 @@ pub async fn upload(
          content_type = "application/problem+json"),
         (status = 404, description = "No such import", body = crate::error::Problem,
          content_type = "application/problem+json"),
-        (status = 409, description = "The import runs or is done", body = crate::error::Problem,
+        (status = 409, description = "The import runs or is done, or changed meanwhile", body = crate::error::Problem,
          content_type = "application/problem+json"),
         (status = 422, description = "The file cannot be read so (`line` says where)", body = crate::error::Problem,
          content_type = "application/problem+json"),
@@ -263,16 +267,17 @@ pub async fn change(
 ) -> Result<Json<ImportPreview>, ApiError> {
     let session = state.imports.get(&db, &schema, &id)?;
     session.editable()?;
-    let mut draft = session.draft();
+    let base = session.draft();
+    let mut draft = base.clone();
     if !changes.source.is_empty() {
         let options = changes.source.apply(draft.options.clone())?;
-        let plan = plan(session.path().to_path_buf(), options.clone()).await?;
+        let plan = plan(session.path()?, options.clone()).await?;
         draft = Draft::new(options, plan);
     }
     if let Some(columns) = &changes.columns {
         draft.choices = choices(&draft.plan, columns)?;
     }
-    session.set_draft(draft)?;
+    session.set_draft(&base, draft)?;
     Ok(Json(preview(&state, &session).await?))
 }
 
@@ -304,37 +309,9 @@ pub async fn commit(
 ) -> Result<impl IntoResponse, ApiError> {
     let session = state.imports.get(&db, &schema, &id)?;
     session.editable()?;
-    let draft = session.draft();
-    let schema_name = schema_ident(&state, &db, &schema).await?;
-    let client = state.databases.client(&db).await?;
-    let destination = match (commit.table, commit.append_to) {
-        (Some(table), None) => {
-            let name = Ident::new(table.as_str()).map_err(|e| ApiError::bad_parameter("table", e))?;
-            match catalog::relation(&**client, &db, &schema, &table, false).await {
-                Ok(_) => {
-                    let table = QualifiedName::new(schema_name, name).to_string();
-                    return Err(ApiError::from(load::LoadError::TableExists(table)));
-                }
-                Err(strata_db::Error::UnknownTable { .. }) => Destination::Create(name),
-                Err(err) => return Err(err.into()),
-            }
-        }
-        (None, Some(table)) => {
-            let name = Ident::new(table.as_str()).map_err(|e| ApiError::bad_parameter("append_to", e))?;
-            let relation = catalog::relation(&**client, &db, &schema, &table, false).await?;
-            let mapping = mapping(&draft, &commit.mapping, |column| relation.column(column).is_some(), &table)?;
-            Destination::Append { table: name, mapping }
-        }
-        _ => {
-            let reason = "name a new table in `table`, or an existing one in `append_to` (not both)";
-            return Err(ApiError::bad_parameter("table", reason));
-        }
-    };
-    drop(client);
-    let plan = draft.load_plan();
-    session.begin(plan.rows)?;
-    let task = tokio::spawn(run(state.clone(), session.clone(), schema_name, destination, plan));
-    session.running(task.abort_handle());
+    let (schema_name, target) = resolve_destination(&state, &db, &schema, commit).await?;
+    let (destination, plan) = session.begin(|draft| Ok((target.destination(draft)?, draft.load_plan())))?;
+    session.spawn(run(state.clone(), session.clone(), schema_name, destination, plan));
     Ok((StatusCode::ACCEPTED, Json(session.status())))
 }
 
@@ -409,20 +386,77 @@ pub async fn discard(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The load, on a task of its own: one transaction, its end recorded in the session.
-async fn run(state: AppState, session: Arc<Session>, schema: Ident, destination: Destination, plan: Plan) {
-    let result = async {
-        let mut client = state.databases.client(&session.db).await?;
-        let tx = client.transaction().await.map_err(strata_db::Error::postgres("starting the import"))?;
-        let progress = {
-            let session = session.clone();
-            Box::new(move |progress| session.progress(progress))
-        };
-        let loaded = load::import(&tx, &schema, &destination, session.path(), &plan, progress).await?;
-        tx.commit().await.map_err(strata_db::Error::postgres("committing the import"))?;
-        Ok(loaded)
+/// Where a commit loads: a new table, free when asked, or an existing table's columns.
+enum Target {
+    Create(Ident),
+    Append { table: Ident, name: String, relation: catalog::Relation, mapping: BTreeMap<String, Option<String>> },
+}
+
+impl Target {
+    /// The loader's destination for `draft`; an append's mapping is checked against it (400).
+    fn destination(&self, draft: &Draft) -> Result<Destination, ApiError> {
+        match self {
+            Target::Create(name) => Ok(Destination::Create(name.clone())),
+            Target::Append { table, name, relation, mapping: requested } => {
+                let mapping = mapping(draft, requested, |column| relation.column(column).is_some(), name)?;
+                Ok(Destination::Append { table: table.clone(), mapping })
+            }
+        }
+    }
+}
+
+/// The schema and table `commit` names, looked up: 404 for an unknown schema or table to
+/// append to, 409 for a new table that exists, 400 for a malformed request.
+async fn resolve_destination(
+    state: &AppState,
+    db: &str,
+    schema: &str,
+    commit: ImportCommit,
+) -> Result<(Ident, Target), ApiError> {
+    let schema_name = schema_ident(state, db, schema).await?;
+    let client = state.databases.client(db).await?;
+    let target = match (commit.table, commit.append_to) {
+        (Some(table), None) => {
+            let name = Ident::new(table.as_str()).map_err(|e| ApiError::bad_parameter("table", e))?;
+            match catalog::relation(&**client, db, schema, &table, false).await {
+                Ok(_) => {
+                    let table = QualifiedName::new(schema_name, name).to_string();
+                    return Err(ApiError::from(load::LoadError::TableExists(table)));
+                }
+                Err(strata_db::Error::UnknownTable { .. }) => Target::Create(name),
+                Err(err) => return Err(err.into()),
+            }
+        }
+        (None, Some(table)) => {
+            let name = Ident::new(table.as_str()).map_err(|e| ApiError::bad_parameter("append_to", e))?;
+            let relation = catalog::relation(&**client, db, schema, &table, false).await?;
+            Target::Append { table: name, name: table, relation, mapping: commit.mapping }
+        }
+        _ => {
+            let reason = "name a new table in `table`, or an existing one in `append_to` (not both)";
+            return Err(ApiError::bad_parameter("table", reason));
+        }
     };
-    session.finish(result.await);
+    Ok((schema_name, target))
+}
+
+/// The load: one transaction, reporting its progress to the session.
+async fn run(
+    state: AppState,
+    session: Arc<Session>,
+    schema: Ident,
+    destination: Destination,
+    plan: Plan,
+) -> Result<(QualifiedName, load::Loaded), ApiError> {
+    let mut client = state.databases.client(&session.db).await?;
+    let tx = client.transaction().await.map_err(strata_db::Error::postgres("starting the import"))?;
+    let progress = {
+        let session = session.clone();
+        Box::new(move |progress| session.progress(progress))
+    };
+    let loaded = load::import(&tx, &schema, &destination, &session.path()?, &plan, progress).await?;
+    tx.commit().await.map_err(strata_db::Error::postgres("committing the import"))?;
+    Ok(loaded)
 }
 
 /// The import's schema as a name; 404 if the database or schema does not exist.

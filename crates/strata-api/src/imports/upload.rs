@@ -9,6 +9,7 @@ use axum::http::header;
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 
+use super::Sessions;
 use crate::ApiError;
 
 /// The largest upload accepted.
@@ -22,11 +23,16 @@ pub struct Upload {
     pub name: String,
 }
 
-/// Spools `request`'s file. `name` (the query's) names a raw body and overrides a part's name.
-pub async fn receive(request: Request, name: Option<String>) -> Result<Upload, ApiError> {
+/// Spools `request`'s file, if `sessions` have room for it. `name` (the query's) names a raw
+/// body and overrides a part's name.
+pub async fn receive(request: Request, name: Option<String>, sessions: &Sessions) -> Result<Upload, ApiError> {
+    let room = sessions.room()?;
     let length = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if length.is_some_and(|length| length > MAX_UPLOAD_BYTES) {
         return Err(too_large());
+    }
+    if length.is_some_and(|length| length > room) {
+        return Err(sessions.full());
     }
     let multipart = request
         .headers()
@@ -37,7 +43,7 @@ pub async fn receive(request: Request, name: Option<String>) -> Result<Upload, A
         let name = name.ok_or_else(|| {
             ApiError::bad_parameter("name", "a raw upload needs ?name=file.csv (its extension tells the format)")
         })?;
-        let mut spool = Spool::new(&name).await?;
+        let mut spool = Spool::new(&name, sessions, room).await?;
         let mut body = request.into_body().into_data_stream();
         while let Some(chunk) = body.next().await {
             spool.write(&chunk.map_err(|err| ApiError::bad_parameter("body", err))?).await?;
@@ -50,7 +56,7 @@ pub async fn receive(request: Request, name: Option<String>) -> Result<Upload, A
             continue;
         }
         let name = name.or_else(|| field.file_name().map(str::to_string)).unwrap_or_else(|| "upload".into());
-        let mut spool = Spool::new(&name).await?;
+        let mut spool = Spool::new(&name, sessions, room).await?;
         while let Some(chunk) = field.chunk().await.map_err(|err| ApiError::bad_parameter("file", err))? {
             spool.write(&chunk).await?;
         }
@@ -71,11 +77,14 @@ struct Spool {
     file: tokio::fs::File,
     path: tempfile::TempPath,
     written: u64,
+    /// Whose budget it spools within, and how much of it was left.
+    sessions: Sessions,
+    room: u64,
 }
 
 impl Spool {
     /// A temporary file with `name`'s extension, which the import reads to tell the format.
-    async fn new(name: &str) -> Result<Spool, ApiError> {
+    async fn new(name: &str, sessions: &Sessions, room: u64) -> Result<Spool, ApiError> {
         let extension = Path::new(name)
             .extension()
             .and_then(|e| e.to_str())
@@ -88,13 +97,16 @@ impl Spool {
             .tempfile()
             .map_err(|err| ApiError::internal(format!("creating a temporary file for an upload: {err}")))?
             .into_parts();
-        Ok(Spool { file: tokio::fs::File::from_std(file), path, written: 0 })
+        Ok(Spool { file: tokio::fs::File::from_std(file), path, written: 0, sessions: sessions.clone(), room })
     }
 
     async fn write(&mut self, chunk: &[u8]) -> Result<(), ApiError> {
         self.written += chunk.len() as u64;
         if self.written > MAX_UPLOAD_BYTES {
             return Err(too_large());
+        }
+        if self.written > self.room {
+            return Err(self.sessions.full());
         }
         self.file.write_all(chunk).await.map_err(|err| ApiError::internal(format!("spooling an upload: {err}")))
     }
