@@ -120,10 +120,9 @@ pub async fn add(
     Path((db, schema, table)): Path<(String, String, String)>,
     crate::extract::Json(body): crate::extract::Json<NewColumn>,
 ) -> Result<(StatusCode, Json<TableDetail>), ApiError> {
-    let mut client = state.databases.client(&db).await?;
-    let tx = ddl::begin(&mut client).await?;
-    let relation = ddl::column::add(&tx, TablePath::new(&db, &schema, &table), &body.into()).await?;
-    ddl::commit(tx).await?;
+    let relation = state
+        .in_transaction(&db, async |tx| ddl::column::add(tx, TablePath::new(&db, &schema, &table), &body.into()).await)
+        .await?;
     Ok((StatusCode::CREATED, Json(TableDetail::from(relation))))
 }
 
@@ -158,10 +157,11 @@ pub async fn alter(
     crate::extract::Json(body): crate::extract::Json<ColumnChange>,
 ) -> Result<Json<TableDetail>, ApiError> {
     let change = ddl::column::ColumnChange { name: body.name, type_name: body.type_name };
-    let mut client = state.databases.client(&db).await?;
-    let tx = ddl::begin(&mut client).await?;
-    let relation = ddl::column::alter(&tx, TablePath::new(&db, &schema, &table), &column, &change).await?;
-    ddl::commit(tx).await?;
+    let relation = state
+        .in_transaction(&db, async |tx| {
+            ddl::column::alter(tx, TablePath::new(&db, &schema, &table), &column, &change).await
+        })
+        .await?;
     Ok(Json(TableDetail::from(relation)))
 }
 
@@ -188,10 +188,9 @@ pub async fn drop(
     State(state): State<AppState>,
     Path((db, schema, table, column)): Path<(String, String, String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let mut client = state.databases.client(&db).await?;
-    let tx = ddl::begin(&mut client).await?;
-    ddl::column::drop(&tx, TablePath::new(&db, &schema, &table), &column).await?;
-    ddl::commit(tx).await?;
+    state
+        .in_transaction(&db, async |tx| ddl::column::drop(tx, TablePath::new(&db, &schema, &table), &column).await)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -224,9 +223,9 @@ pub async fn retype_preview(
     let Some((_, type_name)) = pairs.iter().find(|(key, _)| key == "type") else {
         return Err(ApiError::bad_parameter("type", "give the new type, as in ?type=integer"));
     };
-    let mut client = state.databases.client(&db).await?;
-    // The probe's temporary function goes when this transaction is rolled back.
-    let tx = ddl::begin(&mut client).await?;
-    let preview = ddl::retype::preview(&tx, TablePath::new(&db, &schema, &table), &column, type_name).await?;
+    // The probe's temporary function is dropped again in this transaction (or rolled back with it).
+    let path = TablePath::new(&db, &schema, &table);
+    let preview =
+        state.in_transaction(&db, async |tx| ddl::retype::preview(tx, path, &column, type_name).await).await?;
     Ok(Json(RetypePreview::try_from(preview)?))
 }

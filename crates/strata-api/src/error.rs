@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 pub const PROBLEM_TYPES: &str = "https://strata.dev/problems/";
 
 /// An RFC 9457 problem document, the body of every error response. Some problems add extension
-/// members beside these (`column`, `row`, `value`, `current`, `missing`, `line`), listed with the endpoint.
+/// members beside these (`column`, `array`, `row`, `value`, `current`, `missing`, `line`), listed with the endpoint.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem; `about:blank` when the status says it all.
@@ -110,6 +110,11 @@ impl ApiError {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, detail)
     }
 
+    /// 413 for a request body over the route's limit, naming `body` in `parameter`.
+    pub fn body_too_large(reason: impl std::fmt::Display) -> ApiError {
+        ApiError { status: StatusCode::PAYLOAD_TOO_LARGE, ..ApiError::bad_parameter("body", reason) }
+    }
+
     /// 404 for a path that names nothing.
     pub fn not_found(detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, detail)
@@ -126,24 +131,36 @@ impl From<strata_db::Error> for ApiError {
             }
             Error::DatabaseExists { .. } => ApiError::conflict(err.to_string()),
             Error::NoPrimaryKey { .. } => ApiError::unprocessable(err.to_string()),
-            Error::InvalidValue { ref column, row, ref value, .. } => ApiError::unprocessable(err.to_string())
+            Error::InvalidValue { ref column, array, row, ref value, .. } => ApiError::unprocessable(err.to_string())
                 .with_type("invalid-value")
                 .with("column", column.clone())
+                .with("array", array)
                 .with("row", row)
                 .with("value", (**value).clone()),
             Error::RowConflict { ref current } => {
-                let current: Vec<Value> = current
+                let parse = |json: &str| {
+                    serde_json::from_str::<Value>(json)
+                        .map_err(|err| ApiError::internal(format!("PostgreSQL wrote invalid JSON: {err}")))
+                };
+                let current = current
                     .iter()
                     .map(|conflict| {
-                        let row = conflict.row.as_ref();
-                        serde_json::json!({
-                            "key": conflict.key,
-                            "row": row.and_then(|row| serde_json::from_str::<Value>(&row.json).ok()),
-                            "version": row.and_then(|row| row.version.clone()),
-                        })
+                        let (row, version, links) = match &conflict.row {
+                            Some(row) => (parse(&row.json)?, row.version.clone(), parse(&row.links)?),
+                            None => (Value::Null, None, Value::Null),
+                        };
+                        Ok(serde_json::json!({"key": conflict.key, "row": row, "version": version, "links": links}))
                     })
-                    .collect();
-                ApiError::conflict(err.to_string()).with_type("row-conflict").with("current", current)
+                    .collect::<Result<Vec<Value>, ApiError>>();
+                match current {
+                    Ok(current) => {
+                        ApiError::conflict(err.to_string()).with_type("row-conflict").with("current", current)
+                    }
+                    Err(internal) => internal,
+                }
+            }
+            Error::NotWritten { array, row } => {
+                ApiError::unprocessable(err.to_string()).with("array", array).with("row", row)
             }
             Error::MissingRows { ref keys } => {
                 let missing: Vec<Value> = keys.iter().cloned().map(Value::Object).collect();

@@ -3,6 +3,7 @@
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -36,17 +37,24 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
     }
 }
 
-/// A JSON body (`axum::Json`), rejected as a 400 problem naming `body`.
+/// A JSON body (`axum::Json`), rejected as a problem naming `body`: 413 over the size limit, else 400.
 pub struct Json<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        axum::Json::<T>::from_request(req, state)
-            .await
-            .map(|axum::Json(value)| Json(value))
-            .map_err(|err: JsonRejection| ApiError::bad_parameter("body", err.body_text()))
+        axum::Json::<T>::from_request(req, state).await.map(|axum::Json(value)| Json(value)).map_err(
+            |err: JsonRejection| match err.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::body_too_large(format!(
+                    "the request body is over its limit ({} MiB for rows, {} MiB for other requests); \
+                     send less at a time",
+                    crate::ROWS_BODY_LIMIT >> 20,
+                    crate::BODY_LIMIT >> 20
+                )),
+                _ => ApiError::bad_parameter("body", err.body_text()),
+            },
+        )
     }
 }
 

@@ -29,12 +29,18 @@ mod web;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, patch, post};
+use strata_db::tokio_postgres::Transaction;
 use strata_db::{Databases, SystemDatabase};
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use error::ApiError;
 pub use openapi::ApiDoc;
+
+/// The largest JSON body a request may send (axum's default), but for rows.
+const BODY_LIMIT: usize = 2 << 20;
+/// The largest body of a rows request: up to 1000 rows of a few KB each.
+const ROWS_BODY_LIMIT: usize = 32 << 20;
 
 /// What every handler may use: the system database and where it runs, and the user
 /// databases next to it with a pool for each.
@@ -49,6 +55,24 @@ impl AppState {
     /// State over an open system database.
     pub fn new(system: SystemDatabase) -> AppState {
         AppState { databases: Databases::new(system.clone()), system, imports: imports::Sessions::default() }
+    }
+
+    /// Runs `work` in one transaction on the user database `db` and commits it if `work`
+    /// succeeds; on an error the transaction is dropped, which rolls it back. Every write
+    /// handler goes through here.
+    pub(crate) async fn in_transaction<T, E>(
+        &self,
+        db: &str,
+        work: impl AsyncFnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, ApiError>
+    where
+        ApiError: From<E>,
+    {
+        let mut client = self.databases.client(db).await?;
+        let tx = client.transaction().await.map_err(strata_db::Error::postgres("starting a transaction"))?;
+        let done = work(&tx).await?;
+        tx.commit().await.map_err(strata_db::Error::postgres("committing"))?;
+        Ok(done)
     }
 }
 
@@ -72,7 +96,11 @@ pub fn router(state: AppState) -> Router {
         .route("/databases/{db}/schemas/{schema}/tables/{table}/columns/{column}/retype", get(columns::retype_preview))
         .route(
             "/databases/{db}/schemas/{schema}/tables/{table}/rows",
-            get(rows::list).post(rows::insert).patch(rows::update).delete(rows::delete),
+            get(rows::list)
+                .post(rows::insert)
+                .patch(rows::update)
+                .delete(rows::delete)
+                .layer(DefaultBodyLimit::max(ROWS_BODY_LIMIT)),
         )
         .route("/databases/{db}/schemas/{schema}/tables/{table}/rows/{key}", get(rows::get))
         // Uploads stream to a file, so the 2 MB body limit gives way to the upload's own.
@@ -84,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .route("/databases/{db}/schemas/{schema}/imports/{id}/commit", post(imports::commit))
         .route("/databases/{db}/schemas/{schema}/imports/{id}/events", get(imports::events))
         .fallback(error::unknown_route)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state);
     Router::new()
         .nest("/api/v1", api)

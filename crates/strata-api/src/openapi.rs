@@ -54,6 +54,7 @@ use utoipa::OpenApi;
         crate::columns::RetypeSample,
         crate::rows::RowsPage,
         crate::rows::WrittenRows,
+        crate::rows::UpdatedRows,
         crate::rows::NewRows,
         crate::rows::RowUpdate,
         crate::rows::RowUpdates,

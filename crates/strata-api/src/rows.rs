@@ -44,7 +44,8 @@ pub struct RowsPage {
 /// Reads a page of rows, sorted, filtered and searched, keyset-paginated.
 ///
 /// Any other query key is a column filter, `COLUMN=OPERATOR.VALUE` with the operators `eq`, `neq`,
-/// `gt`, `gte`, `lt`, `lte`, `like`, `ilike` (`*` is a wildcard), `is` (`null`, `true`, `false`,
+/// `gt`, `gte`, `lt`, `lte`, `like`, `ilike` (`*` is a wildcard, `\*` a literal star; `\%`, `\_` and
+/// `\\` match `%`, `_` and `\` literally), `is` (`null`, `true`, `false`,
 /// `unknown`) and `in` (`in.(a,b,"c,d")`), each optionally after `not.`. Filters combine with AND.
 /// The order always ends with the primary key, so pages are stable; tables without one answer 422.
 #[utoipa::path(
@@ -141,11 +142,29 @@ pub struct RowUpdate {
     pub set: Map<String, Value>,
 }
 
-/// Rows to update.
+/// Rows to update, and rows to insert in the same transaction (a paste that runs past the
+/// last row): either list may be empty or absent, not both.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RowUpdates {
-    /// 1 to 1000 updates, applied in order.
+    /// Up to 1000 updates, applied in order.
+    #[serde(default)]
     pub updates: Vec<RowUpdate>,
+    /// Up to 1000 rows to insert after the updates, each `{column: value}` as for `POST`.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub inserts: Vec<Map<String, Value>>,
+}
+
+/// Rows as updated, and the inserted rows when the request gave any.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UpdatedRows {
+    /// The updated rows as read back, in the order of `updates`.
+    #[serde(flatten)]
+    pub updated: WrittenRows,
+    /// The inserted rows as read back, in the order of `inserts`; present only when the request
+    /// had `inserts`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inserted: Option<WrittenRows>,
 }
 
 /// Rows to delete.
@@ -198,17 +217,6 @@ pub struct RecordView {
     pub referenced_by: Vec<ReferencedBy>,
 }
 
-/// Opens a transaction on `$db`'s pool as `$tx`, runs `$work` with it and commits.
-macro_rules! transaction {
-    ($state:expr, $db:expr, |$tx:ident| $work:expr) => {{
-        let mut client = $state.databases.client($db).await?;
-        let $tx = client.transaction().await.map_err(strata_db::Error::postgres("starting a transaction"))?;
-        let done = $work.await?;
-        $tx.commit().await.map_err(strata_db::Error::postgres("committing"))?;
-        done
-    }};
-}
-
 /// Inserts rows, all or none.
 ///
 /// A value the column refuses (bad syntax, out of range, NOT NULL, unique, foreign key, check) is
@@ -230,6 +238,8 @@ macro_rules! transaction {
          body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such database, schema or table", body = crate::error::Problem,
          content_type = "application/problem+json"),
+        (status = 413, description = "A body over 32 MiB (`parameter` is `body`)", body = crate::error::Problem,
+         content_type = "application/problem+json"),
         (status = 422, description = "A value its column refuses (`column`, `row`, `value`), or no primary key",
          body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -239,17 +249,27 @@ pub async fn insert(
     Path((db, schema, table)): Path<(String, String, String)>,
     Json(body): Json<NewRows>,
 ) -> Result<(StatusCode, axum::Json<WrittenRows>), ApiError> {
-    let rows = transaction!(state, &db, |tx| write::insert(&*tx, &db, &schema, &table, &body.rows));
+    let rows =
+        state.in_transaction(&db, async |tx| write::insert(tx, &db, &schema, &table, &body.rows, "rows").await).await?;
     Ok((StatusCode::CREATED, axum::Json(WrittenRows::new(rows)?)))
 }
 
-/// Updates rows by primary key, all or none.
+/// Updates rows by primary key and inserts rows, all in one transaction: all or none.
+///
+/// The body is `{"updates": [{key, version?, set}], "inserts": [{column: value}]}`; either list
+/// may be empty or absent, not both, and each holds at most 1000 items. The updates are applied
+/// first, in order, then the inserts (omitted columns take their defaults), so a paste that
+/// changes rows and adds new ones below them is one request.
 ///
 /// An update with a `version` is refused if the row changed since it was read; an update of a
 /// row that is gone is refused too. Then nothing is written and the answer is a 409 of type
-/// `row-conflict` whose extension `current` lists `{key, row, version}` for each such row as it
-/// is now (`row` and `version` null if deleted). Refused values are 422s as for inserts, `row`
-/// being the index in `updates`.
+/// `row-conflict` whose extension `current` lists `{key, row, version, links}` for each such row
+/// as it is now (`row`, `version` and `links` null if deleted). A refused value is a 422 of type
+/// `invalid-value` as for inserts, whose extension `array` says which list the row is in
+/// (`updates` or `inserts`) and `row` its index there; nothing is written.
+///
+/// The answer is `{rows, versions, links}` for the updates (empty lists when there were none),
+/// plus `inserted: {rows, versions, links}` when the request had inserts.
 #[utoipa::path(
     patch,
     path = "/api/v1/databases/{db}/schemas/{schema}/tables/{table}/rows",
@@ -261,14 +281,17 @@ pub async fn insert(
     ),
     request_body = RowUpdates,
     responses(
-        (status = 200, description = "The rows after the update, in request order", body = WrittenRows),
-        (status = 400, description = "A malformed body or key, an unknown column, or not 1 to 1000 updates",
-         body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The rows after the update, in request order, and the inserted rows",
+         body = UpdatedRows),
+        (status = 400, description = "A malformed body or key, an unknown column, no updates nor inserts, or \
+         more than 1000 of either", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such database, schema or table", body = crate::error::Problem,
          content_type = "application/problem+json"),
         (status = 409, description = "Rows changed or deleted since read (`current`)", body = crate::error::Problem,
          content_type = "application/problem+json"),
-        (status = 422, description = "A value its column refuses (`column`, `row`, `value`)",
+        (status = 413, description = "A body over 32 MiB (`parameter` is `body`)", body = crate::error::Problem,
+         content_type = "application/problem+json"),
+        (status = 422, description = "A value its column refuses (`column`, `array`, `row`, `value`)",
          body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -276,14 +299,32 @@ pub async fn update(
     State(state): State<AppState>,
     Path((db, schema, table)): Path<(String, String, String)>,
     Json(body): Json<RowUpdates>,
-) -> Result<axum::Json<WrittenRows>, ApiError> {
+) -> Result<axum::Json<UpdatedRows>, ApiError> {
+    if body.updates.is_empty() && body.inserts.is_empty() {
+        return Err(ApiError::bad_parameter("updates", "give `updates`, `inserts` or both, each 1 to 1000 rows"));
+    }
     let updates: Vec<write::Update> = body
         .updates
         .into_iter()
         .map(|update| write::Update { key: update.key, version: update.version, set: update.set })
         .collect();
-    let rows = transaction!(state, &db, |tx| write::update(&*tx, &db, &schema, &table, &updates));
-    Ok(axum::Json(WrittenRows::new(rows)?))
+    let inserts = body.inserts;
+    let (updated, inserted) = state
+        .in_transaction(&db, async |tx| {
+            let updated =
+                if updates.is_empty() { Vec::new() } else { write::update(tx, &db, &schema, &table, &updates).await? };
+            let inserted = if inserts.is_empty() {
+                None
+            } else {
+                Some(write::insert(tx, &db, &schema, &table, &inserts, "inserts").await?)
+            };
+            Ok::<_, strata_db::Error>((updated, inserted))
+        })
+        .await?;
+    Ok(axum::Json(UpdatedRows {
+        updated: WrittenRows::new(updated)?,
+        inserted: inserted.map(WrittenRows::new).transpose()?,
+    }))
 }
 
 /// Deletes rows by primary key, all or none: if any key has no row, the answer is a 404 whose
@@ -313,7 +354,8 @@ pub async fn delete(
     Path((db, schema, table)): Path<(String, String, String)>,
     Json(body): Json<RowKeys>,
 ) -> Result<axum::Json<Deleted>, ApiError> {
-    let deleted = transaction!(state, &db, |tx| write::delete(&*tx, &db, &schema, &table, &body.keys));
+    let deleted =
+        state.in_transaction(&db, async |tx| write::delete(tx, &db, &schema, &table, &body.keys).await).await?;
     Ok(axum::Json(Deleted { deleted }))
 }
 

@@ -59,10 +59,7 @@ pub async fn create(
     Path(db): Path<String>,
     Json(body): Json<Schema>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let mut client = state.databases.client(&db).await?;
-    let tx = ddl::begin(&mut client).await?;
-    let name = ddl::schema::create(&tx, &body.name).await?;
-    ddl::commit(tx).await?;
+    let name = state.in_transaction(&db, async |tx| ddl::schema::create(tx, &body.name).await).await?;
     Ok((StatusCode::CREATED, axum::Json(Schema { name })))
 }
 
@@ -88,10 +85,7 @@ pub async fn rename(
     Path((db, schema)): Path<(String, String)>,
     Json(body): Json<Schema>,
 ) -> Result<axum::Json<Schema>, ApiError> {
-    let mut client = state.databases.client(&db).await?;
-    let tx = ddl::begin(&mut client).await?;
-    let name = ddl::schema::rename(&tx, &db, &schema, &body.name).await?;
-    ddl::commit(tx).await?;
+    let name = state.in_transaction(&db, async |tx| ddl::schema::rename(tx, &db, &schema, &body.name).await).await?;
     Ok(axum::Json(Schema { name }))
 }
 
@@ -118,9 +112,6 @@ pub async fn drop(
     Path((db, schema)): Path<(String, String)>,
     Cascade(cascade): Cascade,
 ) -> Result<StatusCode, ApiError> {
-    let mut client = state.databases.client(&db).await?;
-    let tx = ddl::begin(&mut client).await?;
-    ddl::schema::drop(&tx, &db, &schema, cascade).await?;
-    ddl::commit(tx).await?;
+    state.in_transaction(&db, async |tx| ddl::schema::drop(tx, &db, &schema, cascade).await).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -70,6 +70,10 @@ pub struct ForeignKey {
     pub referenced_table: String,
     /// The referenced columns, matching `columns`.
     pub referenced_columns: Vec<String>,
+    /// For a single-column key, the referenced table's column whose text is a row's summary in
+    /// `links` (its first text column, else its primary key): what a link picker shows and
+    /// searches. Null for a composite key.
+    pub label_column: Option<String>,
 }
 
 /// A table with its columns and keys.
@@ -121,6 +125,7 @@ impl From<catalog::Relation> for TableDetail {
                     referenced_schema: key.referenced_schema,
                     referenced_table: key.referenced_table,
                     referenced_columns: key.referenced_columns,
+                    label_column: key.label_column,
                 })
                 .collect(),
         }
@@ -233,10 +238,11 @@ pub async fn create(
     crate::extract::Json(body): crate::extract::Json<NewTable>,
 ) -> Result<(StatusCode, Json<TableDetail>), ApiError> {
     let columns: Vec<ddl::NewColumn> = body.columns.into_iter().map(ddl::NewColumn::from).collect();
-    let mut client = state.databases.client(&db).await?;
-    let tx = ddl::begin(&mut client).await?;
-    let relation = ddl::table::create(&tx, TablePath::new(&db, &schema, &body.name), &columns).await?;
-    ddl::commit(tx).await?;
+    let relation = state
+        .in_transaction(&db, async |tx| {
+            ddl::table::create(tx, TablePath::new(&db, &schema, &body.name), &columns).await
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(TableDetail::from(relation))))
 }
 
@@ -268,10 +274,9 @@ pub async fn rename(
     Path((db, schema, table)): Path<(String, String, String)>,
     crate::extract::Json(body): crate::extract::Json<TableName>,
 ) -> Result<Json<TableDetail>, ApiError> {
-    let mut client = state.databases.client(&db).await?;
-    let tx = ddl::begin(&mut client).await?;
-    let relation = ddl::table::rename(&tx, TablePath::new(&db, &schema, &table), &body.name).await?;
-    ddl::commit(tx).await?;
+    let relation = state
+        .in_transaction(&db, async |tx| ddl::table::rename(tx, TablePath::new(&db, &schema, &table), &body.name).await)
+        .await?;
     Ok(Json(TableDetail::from(relation)))
 }
 
@@ -302,9 +307,8 @@ pub async fn drop(
     Path((db, schema, table)): Path<(String, String, String)>,
     Cascade(cascade): Cascade,
 ) -> Result<StatusCode, ApiError> {
-    let mut client = state.databases.client(&db).await?;
-    let tx = ddl::begin(&mut client).await?;
-    ddl::table::drop(&tx, TablePath::new(&db, &schema, &table), cascade).await?;
-    ddl::commit(tx).await?;
+    state
+        .in_transaction(&db, async |tx| ddl::table::drop(tx, TablePath::new(&db, &schema, &table), cascade).await)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

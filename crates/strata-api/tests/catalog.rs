@@ -165,12 +165,12 @@ async fn a_table_describes_its_columns_and_keys() {
     assert_eq!(
         table["columns"],
         json!([
-            { "name": "id", "type": "bigint", "nullable": false, "default": null, "position": 1 },
-            { "name": HOSTILE, "type": "numeric(12,2)", "nullable": true, "default": "0", "position": 2 },
-            { "name": "Order Date", "type": "date", "nullable": false, "default": "CURRENT_DATE", "position": 3 },
-            { "name": "tags", "type": "text[]", "nullable": true, "default": null, "position": 4 },
-            { "name": "cust_region", "type": "text", "nullable": true, "default": null, "position": 6 },
-            { "name": "cust_id", "type": "bigint", "nullable": true, "default": null, "position": 7 },
+            { "name": "id", "type": "bigint", "nullable": false, "default": null, "position": 1, "identity": true, "generated": false },
+            { "name": HOSTILE, "type": "numeric(12,2)", "nullable": true, "default": "0", "position": 2, "identity": false, "generated": false },
+            { "name": "Order Date", "type": "date", "nullable": false, "default": "CURRENT_DATE", "position": 3, "identity": false, "generated": false },
+            { "name": "tags", "type": "text[]", "nullable": true, "default": null, "position": 4, "identity": false, "generated": false },
+            { "name": "cust_region", "type": "text", "nullable": true, "default": null, "position": 6, "identity": false, "generated": false },
+            { "name": "cust_id", "type": "bigint", "nullable": true, "default": null, "position": 7, "identity": false, "generated": false },
         ])
     );
     assert_eq!(
@@ -181,6 +181,7 @@ async fn a_table_describes_its_columns_and_keys() {
             "referenced_schema": "public",
             "referenced_table": "customer",
             "referenced_columns": ["region", "id"],
+            "label_column": null,
         }])
     );
     let customer = api.get(&api.table_path("public", "customer")).await.ok();

@@ -263,3 +263,27 @@ async fn keyset_pages_visit_every_row_once_in_order() {
     }
     assert_eq!(seen, expected);
 }
+
+#[tokio::test]
+async fn like_escapes_match_wildcard_characters_literally() {
+    let api = Api::new().await;
+    api.sql(
+        r#"CREATE TABLE w (id int PRIMARY KEY, s text);
+           INSERT INTO w VALUES (1, '50%'), (2, '500'), (3, 'a*b'), (4, 'axb'), (5, 'a_b'), (6, 'back\slash')"#,
+    )
+    .await;
+    for (filter, expected) in [
+        (r"ilike.*50\%*", vec![1]),
+        ("ilike.*50%*", vec![1, 2]),
+        (r"like.*\**", vec![3]),
+        (r"like.a\_b", vec![5]),
+        ("like.a_b", vec![3, 4, 5]),
+        ("like.a*b", vec![3, 4, 5]),
+        (r"like.*\\*", vec![6]),
+        (r"like.back\", vec![]),
+    ] {
+        let page = api.rows("public", "w", &[("s", filter)]).await.ok();
+        let got: Vec<i64> = page["rows"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+        assert_eq!(got, expected, "{filter}");
+    }
+}

@@ -106,7 +106,24 @@ pub struct ForeignKey {
     pub referenced_table: String,
     /// The referenced columns, matching `columns` one to one.
     pub referenced_columns: Vec<String>,
+    /// For a single-column key, the referenced table's column whose text summarizes a
+    /// referenced row (see [`LABEL_COLUMN`]); `None` for a composite key.
+    pub label_column: Option<String>,
 }
+
+/// The rule that picks how a referenced row is summarized, as a SQL expression over the
+/// foreign key constraint `c` (`pg_constraint`): the referenced table's first text-like column
+/// (`typcategory` `S`), else its single-column primary key, else the (first) referenced column.
+/// Row links and the table's description share it, so the web app shows and searches the same
+/// column the server summarizes with.
+pub(crate) const LABEL_COLUMN: &str = "coalesce(\
+    (SELECT la.attname::text FROM pg_attribute la JOIN pg_type lt ON lt.oid = la.atttypid \
+     WHERE la.attrelid = c.confrelid AND la.attnum > 0 AND NOT la.attisdropped AND lt.typcategory = 'S' \
+     ORDER BY la.attnum LIMIT 1), \
+    (SELECT ka.attname::text FROM pg_constraint pk \
+     JOIN pg_attribute ka ON ka.attrelid = pk.conrelid AND ka.attnum = pk.conkey[1] \
+     WHERE pk.conrelid = c.confrelid AND pk.contype = 'p' AND cardinality(pk.conkey) = 1), \
+    (SELECT fa.attname::text FROM pg_attribute fa WHERE fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1]))";
 
 /// A relation with its columns and keys.
 #[derive(Debug, Clone, PartialEq)]
@@ -235,21 +252,19 @@ pub async fn relation(
 }
 
 async fn foreign_keys(client: &impl GenericClient, oid: Oid) -> Result<Vec<ForeignKey>, Error> {
-    let rows = client
-        .query(
-            "SELECT c.conname::text, rn.nspname::text, r.relname::text, \
-                    ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(num, i) \
-                          JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.i), \
-                    ARRAY(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(num, i) \
-                          JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.num ORDER BY k.i) \
-             FROM pg_constraint c \
-             JOIN pg_class r ON r.oid = c.confrelid \
-             JOIN pg_namespace rn ON rn.oid = r.relnamespace \
-             WHERE c.conrelid = $1 AND c.contype = 'f' ORDER BY 1",
-            &[&oid],
-        )
-        .await
-        .map_err(Error::postgres("reading the table's foreign keys"))?;
+    let sql = format!(
+        "SELECT c.conname::text, rn.nspname::text, r.relname::text, \
+                ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(num, i) \
+                      JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.num ORDER BY k.i), \
+                ARRAY(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(num, i) \
+                      JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.num ORDER BY k.i), \
+                CASE WHEN cardinality(c.conkey) = 1 THEN {LABEL_COLUMN} END \
+         FROM pg_constraint c \
+         JOIN pg_class r ON r.oid = c.confrelid \
+         JOIN pg_namespace rn ON rn.oid = r.relnamespace \
+         WHERE c.conrelid = $1 AND c.contype = 'f' ORDER BY 1"
+    );
+    let rows = client.query(&sql, &[&oid]).await.map_err(Error::postgres("reading the table's foreign keys"))?;
     Ok(rows
         .iter()
         .map(|row| ForeignKey {
@@ -258,6 +273,7 @@ async fn foreign_keys(client: &impl GenericClient, oid: Oid) -> Result<Vec<Forei
             referenced_table: row.get(2),
             columns: row.get(3),
             referenced_columns: row.get(4),
+            label_column: row.get(5),
         })
         .collect())
 }

@@ -91,7 +91,9 @@ pub enum Error {
     InvalidValue {
         /// The column, when PostgreSQL or a retry names one.
         column: Option<String>,
-        /// The row's index in the request.
+        /// Which request array the row is in: `rows`, `updates` or `inserts`.
+        array: &'static str,
+        /// The row's index in that array.
         row: usize,
         /// The value as sent (null when the column is unknown).
         value: Box<serde_json::Value>,
@@ -107,6 +109,18 @@ pub enum Error {
     RowConflict {
         /// Each conflicting row as it is now.
         current: Vec<crate::rows::write::Current>,
+    },
+    /// A row's statement ran but wrote or shows nothing (a trigger returned NULL, row-level
+    /// security hides the row, or an earlier item of the request moved it); nothing was written.
+    #[error(
+        "{array}[{row}] was not saved: the table skipped or hid it (a trigger or row-level security, or an \
+         earlier change in the same request moved the row); nothing was saved"
+    )]
+    NotWritten {
+        /// Which request array: `rows`, `updates` or `inserts`.
+        array: &'static str,
+        /// The row's index in that array.
+        row: usize,
     },
     /// Rows named by key do not exist.
     #[error("no row has the key {} (it may have been deleted meanwhile)", list_keys(keys))]

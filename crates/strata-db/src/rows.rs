@@ -380,6 +380,29 @@ fn parse_order(text: &str) -> Result<Vec<Order>, Error> {
     }
 }
 
+/// A `like` operand as a LIKE pattern: `*` is the wildcard (`%`), `\*` a literal star; `\%`, `\_`
+/// and `\\` stay LIKE's escapes (backslash), so `%` and `_` match only themselves when escaped.
+fn like_pattern(operand: &str) -> String {
+    let mut pattern = String::with_capacity(operand.len());
+    let mut chars = operand.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' => pattern.push('%'),
+            '\\' => match chars.next() {
+                Some('*') => pattern.push('*'),
+                Some(escaped) => {
+                    pattern.push('\\');
+                    pattern.push(escaped);
+                }
+                // A trailing backslash is a literal one (LIKE would refuse it).
+                None => pattern.push_str("\\\\"),
+            },
+            other => pattern.push(other),
+        }
+    }
+    pattern
+}
+
 fn parse_filter(key: &str, value: &str) -> Result<Filter, Error> {
     // `"limit"=eq.3` filters a column named like a reserved key; a key that is not one whole
     // quoted name is the column's name as it stands.
@@ -402,7 +425,7 @@ fn parse_filter(key: &str, value: &str) -> Result<Filter, Error> {
         "gte" => compare(Comparison::Gte),
         "lt" => compare(Comparison::Lt),
         "lte" => compare(Comparison::Lte),
-        "like" | "ilike" => Test::Like { pattern: operand.replace('*', "%"), case_insensitive: operator == "ilike" },
+        "like" | "ilike" => Test::Like { pattern: like_pattern(operand), case_insensitive: operator == "ilike" },
         "is" => Test::Is(match operand {
             "null" => Is::Null,
             "true" => Is::True,
@@ -722,6 +745,16 @@ fn params(values: &[String]) -> Vec<&(dyn ToSql + Sync)> {
     values.iter().map(|value| value as &(dyn ToSql + Sync)).collect()
 }
 
+/// Why `column`'s type refuses the text `value` (its input function's message, naming the value,
+/// type and column), or `None` if it takes it. The one check behind every "which value was it"
+/// search after a statement failed.
+pub(crate) async fn refused_value(client: &impl GenericClient, column: &Column, value: &str) -> Option<String> {
+    let sql = format!("SELECT CAST($1::text AS {})", column.type_name);
+    let err = client.query_one(&sql, &[&value]).await.err()?;
+    let reason = err.as_db_error().map_or_else(|| err.to_string(), |db| db.message().to_string());
+    Some(format!("{value:?} is not a valid {} for {:?}: {reason}", column.type_name, column.name))
+}
+
 /// A value that does not fit its column's type, or an operator the type lacks, is the caller's
 /// mistake (400), reported in PostgreSQL's words and naming the parameter; anything else is
 /// Strata's. Only on failure are the values tried one by one to find the culprit.
@@ -771,10 +804,8 @@ async fn query_error(
         }
     }
     for (parameter, column, value) in suspects {
-        let sql = format!("SELECT CAST($1::text AS {})", column.type_name);
-        if let Err(err) = client.query_one(&sql, &[&value]).await {
-            let reason = err.as_db_error().map_or_else(|| err.to_string(), |db| db.message().to_string());
-            return bad(parameter, format!("{value:?} is not a valid {}: {reason}", column.type_name));
+        if let Some(reason) = refused_value(client, column, value).await {
+            return bad(parameter, reason);
         }
     }
     let parameter = query.filters.first().map_or("q", |filter| filter.parameter.as_str());

@@ -7,7 +7,10 @@
 use strata_sql::QualifiedName;
 use tokio_postgres::Transaction;
 
-use super::{DdlError, NewColumn, Savepoint, TablePath, bad, existing_table, new_name, refusal, retype, run, types};
+use super::{
+    DdlError, NewColumn, Savepoint, TablePath, bad, existing_name, existing_table, new_name, refusal, retype, run,
+    types,
+};
 use crate::Error;
 use crate::catalog::{self, Column, Relation};
 use crate::error::describe_source;
@@ -41,7 +44,7 @@ pub async fn alter(
     }
     let (relation, table) = existing_table(tx, path).await?;
     let column = find(&relation, path, name)?;
-    let old = new_name(name)?;
+    let old = existing_name(name)?;
     if let Some(type_name) = &change.type_name {
         let new_type = types::resolve(tx, type_name).await?;
         if new_type.as_str() != column.type_name {
@@ -66,7 +69,7 @@ async fn convert(
     column: &Column,
     new_type: &types::SqlType,
 ) -> Result<(), DdlError> {
-    let name = new_name(&column.name)?;
+    let name = existing_name(&column.name)?;
     let sql = format!("ALTER TABLE {table} ALTER COLUMN {name} TYPE {new_type} USING {name}::{new_type}");
     let savepoint = Savepoint::begin(tx, "strata_retype").await?;
     let Err(source) = tx.batch_execute(&sql).await else {
@@ -92,7 +95,7 @@ pub async fn drop(tx: &Transaction<'_>, path: TablePath<'_>, name: &str) -> Resu
     if relation.primary_key.iter().any(|key| key == name) {
         return Err(DdlError::PrimaryKey { table: path.table.to_string(), column: name.to_string() });
     }
-    run(tx, &format!("ALTER TABLE {table} DROP COLUMN {}", new_name(name)?), "dropping the column").await
+    run(tx, &format!("ALTER TABLE {table} DROP COLUMN {}", existing_name(name)?), "dropping the column").await
 }
 
 /// The column `name` of `relation`, or [`DdlError::UnknownColumn`].

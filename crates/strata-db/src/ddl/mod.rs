@@ -156,16 +156,6 @@ pub enum DdlError {
     },
 }
 
-/// Starts the one transaction a change runs in (dropping it uncommitted rolls back).
-pub async fn begin(client: &mut crate::PooledClient) -> Result<deadpool_postgres::Transaction<'_>, Error> {
-    client.transaction().await.map_err(Error::postgres("starting a transaction"))
-}
-
-/// Commits a change's transaction.
-pub async fn commit(tx: deadpool_postgres::Transaction<'_>) -> Result<(), Error> {
-    tx.commit().await.map_err(Error::postgres("committing the change"))
-}
-
 /// A malformed parameter.
 fn bad(parameter: &str, reason: impl Into<String>) -> Error {
     Error::BadParameter { parameter: parameter.to_string(), reason: reason.into() }
@@ -174,6 +164,12 @@ fn bad(parameter: &str, reason: impl Into<String>) -> Error {
 /// `text` as a new name, or a 400 naming `name`.
 fn new_name(text: &str) -> Result<Ident, Error> {
     Ident::new(text).map_err(|err| bad("name", err.to_string()))
+}
+
+/// `text`, the name of something that exists (the catalog found it, so it is a valid name), as
+/// an identifier; were it not one, the request's path would be at fault: a 400 naming `path`.
+fn existing_name(text: &str) -> Result<Ident, Error> {
+    Ident::new(text).map_err(|err| bad("path", err.to_string()))
 }
 
 /// An existing table (not a view), with its columns and keys.
@@ -186,8 +182,7 @@ async fn existing_table(tx: &Transaction<'_>, path: TablePath<'_>) -> Result<(Re
             kind: relation.info.kind.as_str(),
         });
     }
-    // The catalog found it, so both are valid names.
-    let name = QualifiedName::new(new_name(path.schema)?, new_name(path.table)?);
+    let name = QualifiedName::new(existing_name(path.schema)?, existing_name(path.table)?);
     Ok((relation, name))
 }
 

@@ -11,7 +11,7 @@ use strata_sql::QualifiedName;
 use tokio_postgres::Transaction;
 use tokio_postgres::types::ToSql;
 
-use super::{DdlError, TablePath, column, existing_table, new_name, types};
+use super::{DdlError, TablePath, column, existing_name, existing_table, types};
 use crate::Error;
 use crate::catalog::{Column, JsonEncoding, Relation};
 
@@ -80,11 +80,11 @@ pub(super) async fn probe(
         "pg_temp.strata_retype_probe(d.v)".to_string()
     };
 
-    let name = new_name(&column.name)?;
+    let name = existing_name(&column.name)?;
     let mut key = Vec::new();
     let mut order = Vec::new();
     for key_column in relation.primary_key.iter().filter_map(|name| relation.column(name)) {
-        let ident = new_name(&key_column.name)?;
+        let ident = existing_name(&key_column.name)?;
         params.push(key_column.name.clone());
         let cast = match key_column.encoding {
             JsonEncoding::Native => "",

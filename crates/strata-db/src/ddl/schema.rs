@@ -3,7 +3,7 @@
 use strata_sql::Ident;
 use tokio_postgres::Transaction;
 
-use super::{DdlError, bad, new_name, run};
+use super::{DdlError, bad, existing_name, new_name, run};
 use crate::{Error, catalog};
 
 /// `text` as a new schema's name: not one of the schemas Strata does not show as user schemas.
@@ -24,7 +24,7 @@ pub async fn create(tx: &Transaction<'_>, name: &str) -> Result<String, DdlError
 /// Renames the user schema `schema` to `name` (a no-op if they are equal).
 pub async fn rename(tx: &Transaction<'_>, database: &str, schema: &str, name: &str) -> Result<String, DdlError> {
     catalog::schema_must_exist(tx, database, schema).await?;
-    let (old, new) = (new_name(schema)?, schema_name(name)?);
+    let (old, new) = (existing_name(schema)?, schema_name(name)?);
     if old != new {
         run(tx, &format!("ALTER SCHEMA {old} RENAME TO {new}"), "renaming the schema").await?;
     }
@@ -40,5 +40,5 @@ pub async fn drop(tx: &Transaction<'_>, database: &str, schema: &str, cascade: b
         return Err(DdlError::SchemaNotEmpty { schema: schema.to_string(), tables });
     }
     let mode = if cascade { "CASCADE" } else { "RESTRICT" };
-    run(tx, &format!("DROP SCHEMA {} {mode}", new_name(schema)?), "dropping the schema").await
+    run(tx, &format!("DROP SCHEMA {} {mode}", existing_name(schema)?), "dropping the schema").await
 }

@@ -9,14 +9,14 @@ use strata_import::names;
 use strata_sql::{Ident, QualifiedName};
 use tokio_postgres::Transaction;
 
-use super::{DdlError, NewColumn, Reference, TablePath, bad, existing_table, new_name, run, types};
+use super::{DdlError, NewColumn, Reference, TablePath, bad, existing_name, existing_table, new_name, run, types};
 use crate::Error;
 use crate::catalog::{self, Relation};
 
 /// Creates `path` with a surrogate key and `columns`, and returns it as the catalog reads it.
 pub async fn create(tx: &Transaction<'_>, path: TablePath<'_>, columns: &[NewColumn]) -> Result<Relation, DdlError> {
     catalog::schema_must_exist(tx, path.database, path.schema).await?;
-    let table = QualifiedName::new(new_name(path.schema)?, new_name(path.table)?);
+    let table = QualifiedName::new(existing_name(path.schema)?, new_name(path.table)?);
     let mut seen = HashSet::new();
     let mut definitions = Vec::new();
     for column in columns {

@@ -180,13 +180,8 @@ pub(crate) async fn refused(
     for (at, key) in keys.iter().enumerate() {
         for (name, value) in relation.primary_key.iter().zip(key) {
             let column = relation.column(name)?;
-            let sql = format!("SELECT CAST($1::text AS {})", column.type_name);
-            if let Err(err) = client.query_one(&sql, &[value]).await {
-                let reason = err.as_db_error().map_or_else(|| err.to_string(), |db| db.message().to_string());
-                return Some(bad(
-                    &parameter(at),
-                    format!("{value:?} is not a valid {} for {name:?}: {reason}", column.type_name),
-                ));
+            if let Some(reason) = super::refused_value(client, column, value).await {
+                return Some(bad(&parameter(at), reason));
             }
         }
     }

@@ -7,7 +7,7 @@ use tokio_postgres::GenericClient;
 use super::keys::{Key, KeyList};
 use super::{ident, table_name};
 use crate::Error;
-use crate::catalog::{self, Column, JsonEncoding, Relation, RelationKind};
+use crate::catalog::{self, Column, JsonEncoding, LABEL_COLUMN, Relation, RelationKind};
 
 /// A single-column foreign key, shown as a summary of the row it references.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,34 +20,26 @@ pub struct Link {
     pub table: String,
     /// The referenced column.
     pub referenced_column: String,
-    /// The column shown: the referenced table's first text-like column, else its (single-column)
-    /// primary key, else the referenced column.
+    /// The column shown, by [`LABEL_COLUMN`]'s rule: the referenced table's first text-like
+    /// column, else its (single-column) primary key, else the referenced column.
     pub label: String,
 }
 
 /// The links of `schema.table` in column order (one per column: the first constraint by name).
 pub async fn links(client: &impl GenericClient, schema: &str, table: &str) -> Result<Vec<Link>, Error> {
-    let rows = client
-        .query(
-            "SELECT DISTINCT ON (a.attnum) a.attname::text, rn.nspname::text, r.relname::text, ra.attname::text, \
-                    coalesce((SELECT la.attname::text FROM pg_attribute la JOIN pg_type lt ON lt.oid = la.atttypid \
-                              WHERE la.attrelid = c.confrelid AND la.attnum > 0 AND NOT la.attisdropped \
-                                    AND lt.typcategory = 'S' ORDER BY la.attnum LIMIT 1), \
-                             (SELECT ka.attname::text FROM pg_constraint pk \
-                              JOIN pg_attribute ka ON ka.attrelid = pk.conrelid AND ka.attnum = pk.conkey[1] \
-                              WHERE pk.conrelid = c.confrelid AND pk.contype = 'p' AND cardinality(pk.conkey) = 1), \
-                             ra.attname::text) \
-             FROM pg_constraint c \
-             JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace \
-             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
-             JOIN pg_class r ON r.oid = c.confrelid JOIN pg_namespace rn ON rn.oid = r.relnamespace \
-             JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1] \
-             WHERE tn.nspname = $1 AND t.relname = $2 AND c.contype = 'f' AND cardinality(c.conkey) = 1 \
-             ORDER BY a.attnum, c.conname",
-            &[&schema, &table],
-        )
-        .await
-        .map_err(Error::postgres("reading the table's foreign keys"))?;
+    let sql = format!(
+        "SELECT DISTINCT ON (a.attnum) a.attname::text, rn.nspname::text, r.relname::text, ra.attname::text, \
+                {LABEL_COLUMN} \
+         FROM pg_constraint c \
+         JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace \
+         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
+         JOIN pg_class r ON r.oid = c.confrelid JOIN pg_namespace rn ON rn.oid = r.relnamespace \
+         JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1] \
+         WHERE tn.nspname = $1 AND t.relname = $2 AND c.contype = 'f' AND cardinality(c.conkey) = 1 \
+         ORDER BY a.attnum, c.conname"
+    );
+    let rows =
+        client.query(&sql, &[&schema, &table]).await.map_err(Error::postgres("reading the table's foreign keys"))?;
     Ok(rows
         .iter()
         .map(|row| Link {

@@ -145,9 +145,16 @@ impl Target {
         (0..self.projection.relation.primary_key.len()).map(|at| row.get(at)).collect()
     }
 
-    /// The rows of `keys` as written, in order (a row gone meanwhile is left out).
-    async fn read_back(&self, client: &impl GenericClient, keys: &[Key]) -> Result<Vec<Row>, Error> {
-        Ok(by_keys(client, &self.projection, keys).await?.into_iter().flatten().collect())
+    /// The rows of `keys` as written, in order; a row that cannot be read back (row-level
+    /// security hides it, a trigger moved it) is [`Error::NotWritten`], its index in `array`.
+    async fn read_back(
+        &self,
+        client: &impl GenericClient,
+        keys: &[Key],
+        array: &'static str,
+    ) -> Result<Vec<Row>, Error> {
+        let rows = by_keys(client, &self.projection, keys).await?;
+        rows.into_iter().enumerate().map(|(row, found)| found.ok_or(Error::NotWritten { array, row })).collect()
     }
 
     /// Why row `row`'s statement failed: a 422 naming the column when the failure is the
@@ -156,6 +163,7 @@ impl Target {
         &self,
         client: &impl GenericClient,
         values: &Map<String, Value>,
+        array: &'static str,
         Refusal(row, err): Refusal,
     ) -> Error {
         let Some(db) = err.as_db_error() else { return Error::postgres("writing rows")(err) };
@@ -172,7 +180,7 @@ impl Target {
             return Error::postgres("writing rows")(err);
         };
         let value = column.as_ref().and_then(|name| values.get(name)).cloned().unwrap_or(Value::Null);
-        Error::InvalidValue { column, row, value: Box::new(value), reason: describe(&err) }
+        Error::InvalidValue { column, array, row, value: Box::new(value), reason: describe(&err) }
     }
 
     /// The first of `values` its column's type refuses on its own.
@@ -251,20 +259,22 @@ fn check_count(parameter: &str, count: usize) -> Result<(), Error> {
     Ok(())
 }
 
-/// Inserts `rows` into `schema.table`; returns them as read back, in order.
+/// Inserts `rows` into `schema.table`; returns them as read back, in order. `array` names the
+/// request's array of rows in errors (`rows`, `inserts`).
 pub async fn insert(
     client: &impl GenericClient,
     database: &str,
     schema: &str,
     table: &str,
     rows: &[Map<String, Value>],
+    array: &'static str,
 ) -> Result<Vec<Row>, Error> {
-    check_count("rows", rows.len())?;
+    check_count(array, rows.len())?;
     let target = Target::load(client, database, schema, table).await?;
     let columns = rows
         .iter()
         .enumerate()
-        .map(|(at, row)| target.columns(row, &format!("rows[{at}]")))
+        .map(|(at, row)| target.columns(row, &format!("{array}[{at}]")))
         .collect::<Result<Vec<_>, Error>>()?;
     let statements =
         target.prepare(client, &columns.iter().collect::<Vec<_>>(), |list| target.insert_sql(list)).await?;
@@ -277,13 +287,19 @@ pub async fn insert(
     match each_row(client, calls).await {
         Ok(written) => {
             savepoint(client, RELEASE).await?;
-            let keys: Vec<Key> = written.iter().flatten().map(|row| target.key_of(row)).collect();
-            target.read_back(client, &keys).await
+            let keys = written
+                .iter()
+                .enumerate()
+                .map(|(row, returned)| {
+                    returned.as_ref().map(|returned| target.key_of(returned)).ok_or(Error::NotWritten { array, row })
+                })
+                .collect::<Result<Vec<Key>, Error>>()?;
+            target.read_back(client, &keys, array).await
         }
         Err(refusal) => {
             savepoint(client, ROLLBACK).await?;
             let values = &rows[refusal.0];
-            Err(target.refused(client, values, refusal).await)
+            Err(target.refused(client, values, array, refusal).await)
         }
     }
 }
@@ -346,19 +362,17 @@ pub async fn update(
                 match row {
                     // The key itself may have been set.
                     Some(row) => keys[at] = target.key_of(row),
-                    // Only an earlier update in this request can have moved the row away.
-                    None => {
-                        let current = vec![Current { key: updates[at].key.clone(), row: None }];
-                        return Err(Error::RowConflict { current });
-                    }
+                    // The row is locked, so it is not gone: a trigger skipped it, row-level
+                    // security hides it, or an earlier update in this request moved its key.
+                    None => return Err(Error::NotWritten { array: "updates", row: at }),
                 }
             }
-            target.read_back(client, &keys).await
+            target.read_back(client, &keys, "updates").await
         }
         Err(Refusal(nth, err)) => {
             savepoint(client, ROLLBACK).await?;
             let at = changing[nth];
-            Err(target.refused(client, &updates[at].set, Refusal(at, err)).await)
+            Err(target.refused(client, &updates[at].set, "updates", Refusal(at, err)).await)
         }
     }
 }
