@@ -126,11 +126,11 @@ describe('write errors', () => {
   it('reads an invalid value', async () => {
     const detail = 'column "qty": invalid input syntax for type integer: "abc"';
     const { fetch } = answering(
-      { type: 'https://strata.dev/problems/invalid-value', title: 'Invalid value', status: 422, detail, column: 'qty', row: 0, value: 'abc' },
+      { type: 'https://strata.dev/problems/invalid-value', title: 'Invalid value', status: 422, detail, column: 'qty', row: 0, array: 'inserts', value: 'abc' },
       422,
     );
     const error: unknown = await updateRows(ref, [], { fetch }).catch((e: unknown) => e);
-    expect(invalidValue(error)).toEqual({ column: 'qty', row: 0, detail });
+    expect(invalidValue(error)).toEqual({ column: 'qty', row: 0, list: 'inserts', detail });
     expect(rowConflicts(error)).toBeNull();
     expect(reason(error)).toBe(detail);
   });

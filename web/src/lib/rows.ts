@@ -57,8 +57,10 @@ export interface RowConflict {
 export interface InvalidValue {
   /** The column; `null` when PostgreSQL did not say. */
   column: string | null;
-  /** The index of the row in the request. */
+  /** The index of the row in the request's list named by `list`. */
   row: number | null;
+  /** Which list of the request `row` indexes: `rows` (insert), `updates` or `inserts` (patch). */
+  list: 'rows' | 'updates' | 'inserts' | null;
   /** PostgreSQL's reason, e.g. `column "qty": invalid input syntax for type integer: "abc"`. */
   detail: string;
 }
@@ -146,10 +148,11 @@ export function rowConflicts(error: unknown): RowConflict[] | null {
 /** The refused value of a 422, or `null` when `error` is something else. */
 export function invalidValue(error: unknown): InvalidValue | null {
   if (!(error instanceof ApiError) || error.status !== 422) return null;
-  const { column, row } = error.problem;
+  const { column, row, array } = error.problem;
   return {
     column: typeof column === 'string' ? column : null,
     row: typeof row === 'number' ? row : null,
+    list: array === 'rows' || array === 'updates' || array === 'inserts' ? array : null,
     detail: error.detail ?? error.title,
   };
 }
