@@ -527,11 +527,9 @@ pub fn render(projection: &Projection, query: &RowQuery) -> Result<(Statement, O
         .collect::<Result<String, Error>>()?;
     // The inner query sorts and limits on the bare table (so the planner can use an index or a
     // top-N sort); only the page's rows are then turned into JSON, re-sorted cheaply outside.
-    // No user column can be named `xmin` (PostgreSQL reserves it), so `p.xmin` is the version.
-    let version = if projection.has_versions() { "t.xmin, " } else { "" };
     let sql = format!(
         "SELECT {select}{keys} \
-         FROM (SELECT {version}t.* FROM {table} AS t{where_} ORDER BY {inner_order} LIMIT {limit}) AS p \
+         FROM (SELECT t.* FROM {table} AS t{where_} ORDER BY {inner_order} LIMIT {limit}) AS p \
          ORDER BY {outer_order}",
         select = projection.select(&plan.select)?,
         where_ = where_clause(&conditions),
