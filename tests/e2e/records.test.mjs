@@ -399,7 +399,7 @@ describe('records, links and structure in the browser', { timeout: 300_000 }, ()
     }
   });
 
-  h.step('makes, renames and deletes a table from the sidebar', { timeout: 60_000 }, async () => {
+  h.step('makes, renames and deletes a table and a schema from the sidebar', { timeout: 60_000 }, async () => {
     const { page, errors } = await h.newPage();
     try {
       await page.goto(gridUrl('customers'));
@@ -440,6 +440,33 @@ describe('records, links and structure in the browser', { timeout: 300_000 }, ()
       assert.equal(await sidebar.locator('li[data-table="customers"]').count(), 1);
       const gone = await h.api('GET', tablePath('scratch pad'));
       assert.equal(gone.status, 404);
+
+      // A schema: made, renamed, then deleted with the table it holds after a warning.
+      const dbRow = sidebar.locator('.row').filter({ has: page.getByRole('button', { name: h.database, exact: true }) });
+      await dbRow.getByRole('button', { name: /New schema/ }).click();
+      await dialog.getByTestId('sidebar-name').fill('drafts "é"');
+      await dialog.getByTestId('sidebar-confirm').click();
+      const drafts = sidebar.locator('.row').filter({ has: page.getByRole('button', { name: 'drafts "é"', exact: true }) });
+      await drafts.waitFor();
+      await drafts.getByTestId('schema-menu').click();
+      await drafts.getByTestId('schema-rename').click();
+      await dialog.getByTestId('sidebar-name').fill('drafts 2');
+      await dialog.getByTestId('sidebar-confirm').click();
+      const drafts2 = sidebar.locator('.row').filter({ has: page.getByRole('button', { name: 'drafts 2', exact: true }) });
+      await drafts2.waitFor();
+      const made = await h.api('POST', `/databases/${encodeURIComponent(h.database)}/schemas/drafts%202/tables`, {
+        name: 'kept',
+        columns: [{ name: 'note', type: 'text' }],
+      });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      await drafts2.getByTestId('schema-menu').click();
+      await drafts2.getByTestId('schema-delete').click();
+      await dialog.getByTestId('sidebar-confirm').click();
+      await dialog.getByRole('alert').filter({ hasText: /kept/ }).waitFor();
+      await dialog.getByTestId('sidebar-confirm').click();
+      await drafts2.waitFor({ state: 'detached' });
+      const schemas = await h.api('GET', `/databases/${encodeURIComponent(h.database)}/schemas`);
+      assert.ok(!schemas.body.some((s) => String(s.name ?? s).startsWith('drafts')), JSON.stringify(schemas.body));
       assert.deepEqual(errors, [], 'uncaught errors in the page');
     } finally {
       await page.close();
