@@ -4,15 +4,17 @@
 //! (DESIGN §3): connections allowed, not a template, not the system database, and CONNECT
 //! granted to Strata's role. A pool per database is made on first use and kept in a bounded
 //! cache; the least recently used one is dropped (its connections close as they are returned)
-//! when the cache is full.
+//! when the cache is full. The first connection of each pool prepares the database
+//! ([`audit::install`]: Strata's schema and the audit triggers).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use deadpool_postgres::{Pool, PoolError};
 use strata_sql::Ident;
+use tokio::sync::OnceCell;
 
-use crate::{Error, PooledClient, ServerAddress, SystemDatabase};
+use crate::{Error, PooledClient, ServerAddress, SystemDatabase, audit};
 
 /// How many connections each user database's pool may hold.
 pub const POOL_SIZE: usize = 4;
@@ -51,6 +53,8 @@ struct Cache {
 struct Cached {
     pool: Pool,
     address: ServerAddress,
+    /// Set once the database is prepared ([`audit::install`]).
+    prepared: Arc<OnceCell<()>>,
     last_used: u64,
 }
 
@@ -104,7 +108,7 @@ impl Databases {
             // Too long (or otherwise impossible) to be a database's name.
             return Err(unknown());
         }
-        let (pool, address) = match self.cached(name) {
+        let (pool, address, prepared) = match self.cached(name) {
             Some(found) => found,
             None => {
                 let system = self.system.client().await?;
@@ -117,34 +121,46 @@ impl Databases {
                 self.insert(name)
             }
         };
-        pool.get().await.map_err(|err| match err {
+        let mut client = pool.get().await.map_err(|err| match err {
             PoolError::Backend(source) if source.code().map(|c| c.code()) == Some(UNDEFINED_DATABASE) => {
                 self.cache.lock().expect("pool cache lock").pools.remove(name);
                 unknown()
             }
             PoolError::Backend(source) => Error::connect(address.describe(), &source),
             other => Error::Pool(other.to_string()),
-        })
+        })?;
+        prepared
+            .get_or_try_init(async || {
+                let tx = client.transaction().await.map_err(Error::postgres("preparing the database"))?;
+                let audited = audit::install(&tx).await?;
+                tx.commit().await.map_err(Error::postgres("preparing the database"))?;
+                if audited > 0 {
+                    tracing::info!(database = name, audited, "auditing the database's tables");
+                }
+                Ok::<(), Error>(())
+            })
+            .await?;
+        Ok(client)
     }
 
-    fn cached(&self, name: &str) -> Option<(Pool, ServerAddress)> {
+    fn cached(&self, name: &str) -> Option<(Pool, ServerAddress, Arc<OnceCell<()>>)> {
         let mut cache = self.cache.lock().expect("pool cache lock");
         cache.clock += 1;
         let now = cache.clock;
         cache.pools.get_mut(name).map(|entry| {
             entry.last_used = now;
-            (entry.pool.clone(), entry.address.clone())
+            (entry.pool.clone(), entry.address.clone(), entry.prepared.clone())
         })
     }
 
-    fn insert(&self, name: &str) -> (Pool, ServerAddress) {
+    fn insert(&self, name: &str) -> (Pool, ServerAddress, Arc<OnceCell<()>>) {
         let mut cache = self.cache.lock().expect("pool cache lock");
         cache.clock += 1;
         let now = cache.clock;
         if let Some(entry) = cache.pools.get_mut(name) {
             // Another request made it meanwhile.
             entry.last_used = now;
-            return (entry.pool.clone(), entry.address.clone());
+            return (entry.pool.clone(), entry.address.clone(), entry.prepared.clone());
         }
         while cache.pools.len() >= MAX_POOLS {
             let oldest = cache.pools.iter().min_by_key(|(_, entry)| entry.last_used).map(|(name, _)| name.clone());
@@ -155,7 +171,9 @@ impl Databases {
         }
         let address = self.system.address.with_database(name);
         let pool = address.pool(POOL_SIZE);
-        cache.pools.insert(name.to_string(), Cached { pool: pool.clone(), address: address.clone(), last_used: now });
-        (pool, address)
+        let prepared = Arc::new(OnceCell::new());
+        let entry = Cached { pool: pool.clone(), address: address.clone(), prepared: prepared.clone(), last_used: now };
+        cache.pools.insert(name.to_string(), entry);
+        (pool, address, prepared)
     }
 }

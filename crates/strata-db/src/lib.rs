@@ -32,6 +32,7 @@
 #![deny(missing_docs)]
 
 mod address;
+pub mod audit;
 pub mod catalog;
 mod databases;
 pub mod ddl;

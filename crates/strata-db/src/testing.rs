@@ -189,7 +189,7 @@ fn process_alive(pid: u32) -> bool {
 /// gets there first.
 async fn ensure_template(client: &Client, maintenance: &ServerAddress) -> Ident {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in migrate::SYSTEM.iter().flat_map(|m| m.sql.bytes()) {
+    for byte in migrate::SYSTEM.iter().chain(migrate::USER.iter()).flat_map(|m| m.sql.bytes()) {
         hash = (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3);
     }
     let template = Ident::new(format!("strata_template_{hash:016x}")).expect("short name");
@@ -204,6 +204,7 @@ async fn ensure_template(client: &Client, maintenance: &ServerAddress) -> Ident 
         let mut template_client = maintenance.with_database(template.as_str()).connect().await.expect("connecting");
         let tx = template_client.transaction().await.expect("begin");
         migrate::migrate(&tx, migrate::SYSTEM).await.expect("migrating the template");
+        migrate::migrate(&tx, migrate::USER).await.expect("migrating the template's audit trail");
         tx.commit().await.expect("commit");
     }
     client.execute("SELECT pg_advisory_unlock(hashtext('strata.test_template'))", &[]).await.expect("unlocking");

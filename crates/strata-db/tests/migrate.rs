@@ -1,6 +1,6 @@
 //! Migrations against real PostgreSQL.
 
-use strata_db::migrate::{self, Migration};
+use strata_db::migrate::{self, Migration, Migrations};
 use strata_db::testing::TestDb;
 
 #[tokio::test]
@@ -11,14 +11,14 @@ async fn migrations_apply_once_and_are_recorded() {
     let tx = client.transaction().await.unwrap();
     let applied = migrate::migrate(&tx, migrate::SYSTEM).await.unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(applied, (1..=migrate::SYSTEM.len() as i32).collect::<Vec<_>>());
+    assert_eq!(applied, (1..=migrate::SYSTEM.list.len() as i32).collect::<Vec<_>>());
 
     let tx = client.transaction().await.unwrap();
     assert_eq!(migrate::migrate(&tx, migrate::SYSTEM).await.unwrap(), Vec::<i32>::new());
     tx.commit().await.unwrap();
 
     let recorded: i64 = client.query_one("SELECT count(*) FROM strata.schema_migration", &[]).await.unwrap().get(0);
-    assert_eq!(recorded, migrate::SYSTEM.len() as i64);
+    assert_eq!(recorded, migrate::SYSTEM.list.len() as i64);
 }
 
 #[tokio::test]
@@ -30,7 +30,7 @@ async fn a_failing_migration_leaves_nothing_behind() {
         Migration { version: 2, name: "bad", sql: "CREATE TABLE strata.bad (x no_such_type)" },
     ];
     let tx = client.transaction().await.unwrap();
-    let err = migrate::migrate(&tx, &broken).await.unwrap_err();
+    let err = migrate::migrate(&tx, Migrations { ledger: "schema_migration", list: &broken }).await.unwrap_err();
     assert!(err.to_string().contains("applying migration 2 (bad)"), "{err}");
     drop(tx);
 

@@ -72,6 +72,7 @@ impl Target {
         let generated =
             relation.columns.iter().filter(|column| column.generated).map(|column| column.name.clone()).collect();
         let table = table_name(relation)?;
+        crate::audit::track(client, &table).await?;
         Ok(Target { projection, generated, table })
     }
 

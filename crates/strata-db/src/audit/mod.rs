@@ -1,0 +1,57 @@
+//! The audit trail (DESIGN §6): every change to an audited table is kept in a typed history
+//! table, grouped into [`action`]s that can be undone and redone ([`undo`]), with the history of
+//! each record and restore of deleted rows ([`history`]), structure changes with their inverses
+//! ([`steps`]) and trimming ([`prune`]).
+//!
+//! PostgreSQL does the recording, so changes made with `psql` are kept too: each audited table has
+//! three statement-level triggers with transition tables (`strata.record_changes`, in the user
+//! database's migration) that append the statement's rows to `strata."history_<oid>"` in one
+//! `INSERT ... SELECT`. Updates and deletes keep the old row; inserts keep the key. A history
+//! column is named after the column's number and type (`c3_1700`), so renames need nothing and a
+//! retype starts a new column instead of converting what history holds. Every entry belongs to
+//! the action the transaction set with [`action::begin`], or to one `external` action per
+//! transaction.
+//!
+//! ```no_run
+//! # async fn run(tx: &tokio_postgres::Transaction<'_>) -> Result<(), strata_db::Error> {
+//! use strata_db::audit::action::{self, ActionKind};
+//!
+//! let id = action::begin(tx, ActionKind::Edit, "Edited 1 cell in orders").await?;
+//! tx.execute("UPDATE public.orders SET qty = 2 WHERE id = 1", &[]).await.unwrap();
+//! # let _ = id; Ok(()) }
+//! ```
+
+pub mod action;
+pub mod history;
+pub mod prune;
+pub mod steps;
+pub mod undo;
+
+#[cfg(doc)]
+use strata_sql::QualifiedName;
+use tokio_postgres::{GenericClient, Transaction};
+
+use crate::{Error, migrate};
+
+/// Prepares a user database for Strata, in the caller's transaction: applies the user database's
+/// migrations and audits every table with a single-column primary key not audited yet. Returns
+/// how many tables were newly audited.
+pub async fn install(tx: &Transaction<'_>) -> Result<i32, Error> {
+    migrate::migrate(tx, migrate::USER).await?;
+    let audited = tx
+        .query_one("SELECT strata.audit_all()", &[])
+        .await
+        .map_err(Error::postgres("auditing the database's tables"))?;
+    Ok(audited.get(0))
+}
+
+/// Audits `table` (its quoted SQL name, as a [`QualifiedName`] displays) from now on if it is not
+/// yet (cheap when it is). A table without a single-column primary key cannot be audited: false,
+/// and nothing changes.
+pub async fn track(client: &impl GenericClient, table: &str) -> Result<bool, Error> {
+    let row = client
+        .query_one("SELECT strata.audit_table($1::text::regclass)", &[&table])
+        .await
+        .map_err(Error::postgres(format!("auditing {table}")))?;
+    Ok(row.get(0))
+}
