@@ -233,9 +233,9 @@ $$;
 CREATE FUNCTION strata.action_undone(act bigint) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    by bigint;
+    undoer bigint;
 BEGIN
-    SELECT undone_by INTO by FROM strata.action WHERE id = act;
-    RETURN by IS NOT NULL AND NOT strata.action_undone(by);
+    SELECT undone_by INTO undoer FROM strata.action WHERE id = act;
+    RETURN undoer IS NOT NULL AND NOT strata.action_undone(undoer);
 END
 $$;
