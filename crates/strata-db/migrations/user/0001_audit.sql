@@ -199,6 +199,8 @@ BEGIN
        AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = rel AND tgname = 'strata_audit_insert') THEN
         RETURN true;
     END IF;
+    -- Two writers meeting a new table would race to create its history table.
+    PERFORM pg_advisory_xact_lock(hashtext('strata.audit_table'));
     IF NOT strata.audit_sync(rel) THEN
         RETURN false;
     END IF;
