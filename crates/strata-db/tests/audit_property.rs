@@ -48,7 +48,13 @@ fn values() -> impl Strategy<Value = Values> {
     ]);
     let day = proptest::option::of((2000..2030i32, 1..13i32, 1..29i32).prop_map(|(y, m, d)| format!("{y}-{m}-{d}")));
     let ratio = proptest::option::of(prop_oneof![Just(0.1), Just(-0.0), Just(1e300), -10.0..10.0f64]);
-    (text, json, amount, day, ratio).prop_map(|(text, json, amount, day, ratio)| Values { text, json, amount, day, ratio })
+    (text, json, amount, day, ratio).prop_map(|(text, json, amount, day, ratio)| Values {
+        text,
+        json,
+        amount,
+        day,
+        ratio,
+    })
 }
 
 fn statement() -> impl Strategy<Value = Statement> {
@@ -113,10 +119,7 @@ async fn state(client: &Client) -> (String, String) {
 }
 
 async fn check(client: &mut Client, actions: &[Vec<Statement>]) -> Result<(), TestCaseError> {
-    client
-        .batch_execute("TRUNCATE items, notes")
-        .await
-        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    client.batch_execute("TRUNCATE items, notes").await.map_err(|e| TestCaseError::fail(e.to_string()))?;
     let mut states = vec![state(client).await];
     let mut ids = Vec::new();
     for statements in actions {

@@ -201,7 +201,10 @@ async fn a_later_structure_change_conflicts() {
     let found = conflicts(undo(&mut client, first, false).await);
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].action.id, id);
-    assert_eq!(found[0].reason, "the structure of public.orders was changed later (action 3: Added column x)".replace('3', &id.to_string()));
+    assert_eq!(
+        found[0].reason,
+        "the structure of public.orders was changed later (action 3: Added column x)".replace('3', &id.to_string())
+    );
 }
 
 #[tokio::test]
@@ -276,9 +279,8 @@ async fn an_undo_during_an_edit_gives_up_or_sees_the_edit() {
     let edit = act(&mut client, "UPDATE orders SET qty = 5 WHERE id = 1").await;
     let mut other = db.client().await;
     let editing = other.transaction().await.unwrap();
-    let concurrent = strata_db::audit::action::begin(&editing, strata_db::audit::action::ActionKind::Edit, "Edited")
-        .await
-        .unwrap();
+    let concurrent =
+        strata_db::audit::action::begin(&editing, strata_db::audit::action::ActionKind::Edit, "Edited").await.unwrap();
     editing.batch_execute("UPDATE orders SET qty = 6 WHERE id = 1").await.unwrap();
 
     // With a lock timeout the undo gives up, and nothing changed.

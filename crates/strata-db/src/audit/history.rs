@@ -91,7 +91,8 @@ pub async fn row_history(client: &impl GenericClient, path: TablePath<'_>, key: 
                     .columns
                     .iter()
                     .filter(|column| {
-                        let value = |row: &Option<Map<String, Value>>| row.as_ref().map(|r| r.get(&column.name).cloned());
+                        let value =
+                            |row: &Option<Map<String, Value>>| row.as_ref().map(|r| r.get(&column.name).cloned());
                         change == Change::Insert || value(&before) != value(&after)
                     })
                     .map(|column| column.name.clone())
@@ -127,10 +128,8 @@ pub async fn deleted_rows(
          ORDER BY d._seq DESC LIMIT $1",
         old = table.json("d", true),
     );
-    let rows = client
-        .query(&sql, &[&limit.clamp(1, 1000)])
-        .await
-        .map_err(Error::postgres("reading the deleted rows"))?;
+    let rows =
+        client.query(&sql, &[&limit.clamp(1, 1000)]).await.map_err(Error::postgres("reading the deleted rows"))?;
     Ok(rows
         .iter()
         .map(|row| DeletedRow {

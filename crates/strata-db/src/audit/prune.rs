@@ -23,12 +23,12 @@ pub async fn prune(tx: &Transaction<'_>, before: &str) -> Result<Pruned, Error> 
         .query("SELECT id FROM strata.action WHERE at < $1::text::timestamptz ORDER BY id", &[&before])
         .await
         .map_err(|err| match err.code() {
-            Some(code) if code.code().starts_with("22") => Error::BadParameter {
-                parameter: "before".into(),
-                reason: format!("{} (give a date such as 2026-01-01)", crate::error::describe(&err)),
-            },
-            _ => Error::postgres("finding the actions to prune")(err),
-        })?;
+        Some(code) if code.code().starts_with("22") => Error::BadParameter {
+            parameter: "before".into(),
+            reason: format!("{} (give a date such as 2026-01-01)", crate::error::describe(&err)),
+        },
+        _ => Error::postgres("finding the actions to prune")(err),
+    })?;
     let ids: Vec<i64> = ids.iter().map(|row| row.get(0)).collect();
     if ids.is_empty() {
         return Ok(Pruned::default());

@@ -153,7 +153,10 @@ async fn revert(tx: &Transaction<'_>, asked: i64, first: Pending, cascade: bool)
                 stack.pop();
             }
             Err(conflicts) => {
-                let newest = conflicts.iter().map(|c| c.action.id).max().filter(|newest| *newest > id);
+                // Only later actions, each once: what is still in the way after undoing it stays so.
+                let newest = conflicts.iter().map(|c| c.action.id).max().filter(|newest| {
+                    *newest > id && !actions.iter().any(|made: &ActionInfo| made.undoes == Some(*newest))
+                });
                 let Some(newest) = newest.filter(|_| cascade) else {
                     return Err(UndoError::Conflict { action: asked, conflicts });
                 };
@@ -170,7 +173,10 @@ async fn revert(tx: &Transaction<'_>, asked: i64, first: Pending, cascade: bool)
 
 /// Locks and reads what reverting `target` takes, table by table; or what is in its way, newest
 /// action first.
-async fn prepare(tx: &Transaction<'_>, target: &ActionInfo) -> Result<Result<Vec<TableUndo>, Vec<Conflict>>, UndoError> {
+async fn prepare(
+    tx: &Transaction<'_>,
+    target: &ActionInfo,
+) -> Result<Result<Vec<TableUndo>, Vec<Conflict>>, UndoError> {
     let structure = conflict::structure(tx, target).await?;
     if !structure.is_empty() {
         return Ok(Err(structure));
@@ -188,7 +194,7 @@ async fn prepare(tx: &Transaction<'_>, target: &ActionInfo) -> Result<Result<Vec
     }
     let mut conflicts = Vec::new();
     for part in &parts {
-        let found = part.conflicts(tx).await?;
+        let found = part.conflicts(tx, target.id).await?;
         conflicts.extend(conflict::rows(tx, target, &part.table.label, found).await?);
     }
     if conflicts.is_empty() {

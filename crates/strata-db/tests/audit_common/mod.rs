@@ -4,7 +4,7 @@
 #![allow(dead_code)] // each test binary uses its own part
 
 use strata_db::audit::action::{self, ActionInfo, ActionKind};
-use strata_db::audit::undo::{self, Undone, UndoError};
+use strata_db::audit::undo::{self, UndoError, Undone};
 use strata_db::audit::{self};
 use strata_db::testing::TestDb;
 use tokio_postgres::Client;

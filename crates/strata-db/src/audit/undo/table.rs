@@ -92,9 +92,10 @@ impl TableUndo {
         Ok(Some(TableUndo { table, temp, last }))
     }
 
-    /// Where the current rows differ from what the action left, grouped by the not-undone later
-    /// actions that changed those keys, newest first. Empty: the undo is safe.
-    pub async fn conflicts(&self, tx: &Transaction<'_>) -> Result<Vec<KeyConflicts>, Error> {
+    /// Where the current rows differ from what action `id` left, grouped by the later actions in
+    /// effect that changed those keys (not undone, and not undos of actions after `id`, which
+    /// cancel out), newest first. Empty: the undo is safe.
+    pub async fn conflicts(&self, tx: &Transaction<'_>, id: i64) -> Result<Vec<KeyConflicts>, Error> {
         let (name, history, key, hkey, temp) =
             (&self.table.table, &self.table.history, &self.table.key().ident, &self.table.key().history, &self.temp);
         // Column i conflicts if the action changed it and the current value is not the one it left.
@@ -115,6 +116,7 @@ impl TableUndo {
                   blamed AS (SELECT t.k, t._action FROM touched t \
                              WHERE t._action IN (SELECT a.id FROM strata.action a \
                                                  WHERE a.id IN (SELECT _action FROM touched) \
+                                                   AND (a.undoes IS NULL OR a.undoes < $2) \
                                                    AND NOT strata.action_undone(a.id))) \
              SELECT b._action, count(*), (array_agg(c.k::text ORDER BY c.k))[1:20], \
                     count(*) FILTER (WHERE NOT c.present), count(*) FILTER (WHERE c.present AND NOT c.stays), \
@@ -124,7 +126,7 @@ impl TableUndo {
             per_column = per_column.join(", "),
         );
         let rows = tx
-            .query(&sql, &[&self.last])
+            .query(&sql, &[&self.last, &id])
             .await
             .map_err(Error::postgres(format!("checking later changes to {}", self.table.label)))?;
         Ok(rows
@@ -229,10 +231,8 @@ pub(super) async fn tables(tx: &Transaction<'_>, id: i64) -> Result<Vec<Oid>, Er
     let mut ordered = Vec::with_capacity(pending.len());
     while !pending.is_empty() {
         // The first table whose referenced tables (among these) are placed; on a cycle, the first.
-        let ready = pending
-            .iter()
-            .position(|(_, refs)| refs.iter().all(|r| !pending.iter().any(|(o, _)| o == r)))
-            .unwrap_or(0);
+        let ready =
+            pending.iter().position(|(_, refs)| refs.iter().all(|r| !pending.iter().any(|(o, _)| o == r))).unwrap_or(0);
         ordered.push(pending.remove(ready).0);
     }
     Ok(ordered)
