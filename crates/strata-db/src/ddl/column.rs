@@ -11,7 +11,9 @@
 use strata_sql::QualifiedName;
 use tokio_postgres::Transaction;
 
-use super::{DdlError, NewColumn, Savepoint, TablePath, bad, existing_name, existing_table, new_name, refusal, retype, types};
+use super::{
+    DdlError, NewColumn, Savepoint, TablePath, bad, existing_name, existing_table, new_name, refusal, retype, types,
+};
 use crate::audit::steps::{self, ColumnDefinition, Step};
 use crate::catalog::{self, Column, Relation};
 use crate::error::describe_source;
@@ -76,8 +78,13 @@ async fn convert(
     new_type: &types::SqlType,
 ) -> Result<(), DdlError> {
     let relid = steps::relid(tx, table).await?;
-    let step =
-        Step::Retype { relid, column: column.name.clone(), type_name: new_type.as_str().to_string(), kept: None };
+    let step = Step::Retype {
+        relid,
+        column: column.name.clone(),
+        type_name: new_type.as_str().to_string(),
+        collation: None,
+        kept: None,
+    };
     let savepoint = Savepoint::begin(tx, "strata_retype").await?;
     let err = match steps::perform_unsorted(tx, step).await {
         Ok(()) => return Ok(savepoint.release().await?),

@@ -107,7 +107,11 @@ pub(super) async fn add(
         run(tx, &format!("ALTER TABLE {table} ALTER COLUMN {name} SET NOT NULL"), "making the column NOT NULL").await?;
     }
     for constraint in &column.constraints {
-        let sql = format!("ALTER TABLE {table} ADD CONSTRAINT {} {}", ident(constraint.name.as_str())?, constraint.definition);
+        let sql = format!(
+            "ALTER TABLE {table} ADD CONSTRAINT {} {}",
+            ident(constraint.name.as_str())?,
+            constraint.definition
+        );
         run(tx, &sql, "adding the column's constraint").await?;
     }
     for index in &column.indexes {
@@ -137,13 +141,21 @@ pub(super) async fn rename(tx: &Transaction<'_>, relid: u32, from: &str, to: &st
     Ok(Done { inverse: Step::RenameColumn { relid, from: to.to_string(), to: from.to_string() }, tables: vec![relid] })
 }
 
+/// A column's type to convert to.
+pub(super) struct NewType<'a> {
+    /// `format_type`'s spelling.
+    pub(super) type_name: &'a str,
+    /// Its collation, when not the type's.
+    pub(super) collation: Option<&'a str>,
+}
+
 /// Converts the column with `USING column::type`; with `kept` (a retype undone), a value that
 /// does not convert back becomes NULL first, and every value is then restored exactly.
 pub(super) async fn retype(
     tx: &Transaction<'_>,
     relid: u32,
     column: &str,
-    type_name: &str,
+    to: NewType<'_>,
     kept: Option<&str>,
     at: Position,
 ) -> Result<Done, DdlError> {
@@ -152,8 +164,12 @@ pub(super) async fn retype(
     let path = qualify_names(tx).await?;
     let row = tx
         .query_opt(
-            "SELECT format_type(atttypid, atttypmod), attnotnull FROM pg_attribute \
-             WHERE attrelid = $1 AND attname = $2 AND attnum > 0 AND NOT attisdropped",
+            "SELECT format_type(a.atttypid, a.atttypmod), a.attnotnull, \
+                    CASE WHEN a.attcollation <> t.typcollation THEN format('%I.%I', cn.nspname, co.collname) END \
+             FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid \
+             LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+             LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace \
+             WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped",
             &[&relid, &column],
         )
         .await
@@ -162,9 +178,13 @@ pub(super) async fn retype(
     let Some(row) = row else {
         return Err(no_column(&table, column));
     };
-    let (old_type, not_null): (String, bool) = (row.get(0), row.get(1));
+    let (old_type, not_null, old_collation): (String, bool, Option<String>) = (row.get(0), row.get(1), row.get(2));
     let keeping = keep(tx, relid, &table, &name, at).await?;
-    let convert = format!("ALTER TABLE {table} ALTER COLUMN {name} TYPE {type_name} USING {name}::{type_name}");
+    let type_name = match to.collation {
+        Some(collation) => format!("{} COLLATE {collation}", to.type_name),
+        None => to.type_name.to_string(),
+    };
+    let convert = format!("ALTER TABLE {table} ALTER COLUMN {name} TYPE {type_name} USING {name}::{}", to.type_name);
     match kept {
         None => run(tx, &convert, "changing the column's type").await?,
         Some(kept) => {
@@ -176,7 +196,10 @@ pub(super) async fn retype(
                 }
                 Err(_) => {
                     savepoint.rollback().await?;
-                    let nullable = if not_null { format!("ALTER TABLE {table} ALTER COLUMN {name} DROP NOT NULL; ") } else { String::new() };
+                    let nullable = match not_null {
+                        true => format!("ALTER TABLE {table} ALTER COLUMN {name} DROP NOT NULL; "),
+                        false => String::new(),
+                    };
                     let sql = format!("{nullable}ALTER TABLE {table} ALTER COLUMN {name} TYPE {type_name} USING NULL");
                     run(tx, &sql, "changing the column's type back").await?;
                     not_null
@@ -189,7 +212,13 @@ pub(super) async fn retype(
             }
         }
     }
-    let inverse = Step::Retype { relid, column: column.to_string(), type_name: old_type, kept: keeping };
+    let inverse = Step::Retype {
+        relid,
+        column: column.to_string(),
+        type_name: old_type,
+        collation: old_collation,
+        kept: keeping,
+    };
     Ok(Done { inverse, tables: vec![relid] })
 }
 
@@ -296,13 +325,20 @@ async fn keep(
         return Ok(None);
     };
     let kept = at.kept();
-    let sql = format!("CREATE TABLE {} AS SELECT {key} AS key, {column} AS value FROM {table}", strata_table(kept.as_str())?);
+    let sql =
+        format!("CREATE TABLE {} AS SELECT {key} AS key, {column} AS value FROM {table}", strata_table(kept.as_str())?);
     run(tx, &sql, "keeping the column's values").await?;
     Ok(Some(kept))
 }
 
 /// Puts the kept values back into `column` (by key, the audit trail off), then drops the kept table.
-async fn fill(tx: &Transaction<'_>, relid: u32, table: &QualifiedName, column: &Ident, kept: &str) -> Result<(), Error> {
+async fn fill(
+    tx: &Transaction<'_>,
+    relid: u32,
+    table: &QualifiedName,
+    column: &Ident,
+    kept: &str,
+) -> Result<(), Error> {
     let kept = strata_table(kept)?;
     let restore = match key_column(tx, relid).await? {
         Some(key) => format!("UPDATE {table} t SET {column} = k.value FROM {kept} k WHERE t.{key} = k.key; "),

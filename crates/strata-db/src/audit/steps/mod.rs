@@ -136,6 +136,8 @@ pub enum Step {
         column: String,
         /// The new type, as `format_type` spells it.
         type_name: String,
+        /// The collation (schema-qualified and quoted), when not the new type's.
+        collation: Option<String>,
         /// The kept `(key, value)` table with the values to restore.
         kept: Option<String>,
     },
@@ -178,8 +180,9 @@ impl Step {
             Step::AddColumn { relid, column, kept } => column::add(tx, *relid, column, kept.as_deref()).await,
             Step::DropColumn { relid, name } => column::drop(tx, *relid, name, at).await,
             Step::RenameColumn { relid, from, to } => column::rename(tx, *relid, from, to).await,
-            Step::Retype { relid, column, type_name, kept } => {
-                column::retype(tx, *relid, column, type_name, kept.as_deref(), at).await
+            Step::Retype { relid, column, type_name, collation, kept } => {
+                let to = column::NewType { type_name, collation: collation.as_deref() };
+                column::retype(tx, *relid, column, to, kept.as_deref(), at).await
             }
         }
     }
@@ -303,7 +306,13 @@ async fn next_position(tx: &Transaction<'_>) -> Result<Position, Error> {
 }
 
 /// Stores a step made at `at`, with its inverse, and the tables it changed.
-async fn record(tx: &Transaction<'_>, at: Position, forward: &str, inverse: &Step, tables: &[u32]) -> Result<(), Error> {
+async fn record(
+    tx: &Transaction<'_>,
+    at: Position,
+    forward: &str,
+    inverse: &Step,
+    tables: &[u32],
+) -> Result<(), Error> {
     tx.execute(
         "INSERT INTO strata.action_step (action, seq, forward, inverse) VALUES ($1, $2, $3::text::jsonb, $4::text::jsonb)",
         &[&at.action, &at.seq, &forward, &to_json(inverse)?],

@@ -105,7 +105,8 @@ pub(super) async fn untrash(
         }
     }
     let (home, name_ident) = (ident(schema)?, ident(name)?);
-    let sql = format!("ALTER TABLE {current} SET SCHEMA {home}; ALTER TABLE {home}.{} RENAME TO {name_ident}", current.name);
+    let sql =
+        format!("ALTER TABLE {current} SET SCHEMA {home}; ALTER TABLE {home}.{} RENAME TO {name_ident}", current.name);
     run(tx, &sql, "bringing the table back from the trash").await?;
     for companion in renamed {
         rename_relation(tx, companion.relid, &companion.name).await?;
@@ -138,11 +139,8 @@ pub(super) async fn drop_view(tx: &Transaction<'_>, relid: u32) -> Result<Done, 
         .get(0);
     restore_search_path(tx, &path).await?;
     run(tx, &format!("DROP VIEW {view} RESTRICT"), "dropping the view").await?;
-    let inverse = Step::CreateView {
-        schema: view.schema.as_str().to_string(),
-        name: view.name.as_str().to_string(),
-        definition,
-    };
+    let inverse =
+        Step::CreateView { schema: view.schema.as_str().to_string(), name: view.name.as_str().to_string(), definition };
     Ok(Done { inverse, tables: Vec::new() })
 }
 
