@@ -21,3 +21,10 @@ pub async fn undo(tx: &Transaction<'_>, id: i64) -> Result<(), Error> {
     let _ = (tx, id);
     todo!("audit::steps::undo")
 }
+
+/// Drops what action `id`'s steps kept to be undone (deleted tables, dropped columns' values), for
+/// prune.
+pub async fn forget(tx: &Transaction<'_>, id: i64) -> Result<(), Error> {
+    let _ = (tx, id);
+    todo!("audit::steps::forget")
+}
