@@ -187,7 +187,9 @@ pub async fn get(
 ///
 /// A later action that changed the same rows or columns is a 409 of type `.../undo-conflict`
 /// whose extension `conflicts` lists `{action, table, keys, rows, columns, reason}`; an action
-/// undone already is a 409 of type `.../already-undone` with `undone_by`.
+/// undone already is a 409 of type `.../already-undone` with `undone_by`; one that cannot be
+/// undone any more (a table it changed was dropped outside Strata, its history pruned) is a 409
+/// of type `.../undo-unavailable`.
 #[utoipa::path(
     post,
     path = "/api/v1/databases/{db}/actions/{id}/undo",

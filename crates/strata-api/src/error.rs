@@ -17,7 +17,8 @@ pub const PROBLEM_TYPES: &str = "https://strata.dev/problems/";
 /// members beside these (`column`, `array`, `row`, `value`, `current`, `missing`, `line`,
 /// `conflicts`, `undone_by`), listed with the endpoint. Typed problems (`type` is
 /// `https://strata.dev/problems/` and one of `invalid-value`, `row-conflict`, `retype-refused`,
-/// `missing`, `undo-conflict`, `already-undone`, `not-undone`) say what went wrong for programs.
+/// `missing`, `undo-conflict`, `already-undone`, `not-undone`, `undo-unavailable`) say what went
+/// wrong for programs.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem; `about:blank` when the status says it all.
@@ -171,6 +172,7 @@ impl From<strata_db::Error> for ApiError {
                 ApiError::not_found(err.to_string()).with("missing", missing)
             }
             Error::StillReferenced { .. } => ApiError::conflict(err.to_string()),
+            Error::KeysInUse { ref keys, .. } => ApiError::conflict(err.to_string()).with("keys", keys.clone()),
             // Connection messages name the server but never the password: safe to show.
             strata_db::Error::Connect { .. } | strata_db::Error::Pool(_) => {
                 tracing::warn!("database unavailable: {err}");
@@ -257,7 +259,8 @@ impl From<strata_db::ddl::DdlError> for ApiError {
 
 impl From<UndoError> for ApiError {
     /// An unknown action is a 404 `missing`; a refused undo or redo is a 409 typed by why:
-    /// `undo-conflict` (with `conflicts`), `already-undone` (with `undone_by`), `not-undone`.
+    /// `undo-conflict` (with `conflicts`), `already-undone` (with `undone_by`), `not-undone`,
+    /// `undo-unavailable` (a table it changed is gone, or its history was pruned).
     fn from(err: UndoError) -> ApiError {
         let detail = err.to_string();
         match err {
@@ -269,6 +272,8 @@ impl From<UndoError> for ApiError {
             UndoError::Conflict { conflicts, .. } => ApiError::conflict(detail)
                 .with_type("undo-conflict")
                 .with("conflicts", conflicts.into_iter().map(crate::actions::UndoConflict::from).collect::<Vec<_>>()),
+            UndoError::Unavailable { .. } => ApiError::conflict(detail).with_type("undo-unavailable"),
+            UndoError::Structure(err) => err.into(),
             UndoError::Database(err) => err.into(),
         }
     }

@@ -173,7 +173,8 @@ pub async fn deleted(
 }
 
 /// Puts deleted rows back with their old keys and values, as one action of kind `restore`: all
-/// or none. A key with no deleted row is a 404 (`missing`); one in use again is a 409.
+/// or none. Keys with no deleted row are a 404 listing them in `missing`; keys in use again are a
+/// 409 listing them in `keys`.
 #[utoipa::path(
     post,
     path = "/api/v1/databases/{db}/schemas/{schema}/tables/{table}/deleted/restore",
@@ -191,7 +192,7 @@ pub async fn deleted(
          content_type = "application/problem+json"),
         (status = 404, description = "No such database, schema or table, or keys with no deleted row",
          body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A key is in use again", body = crate::error::Problem,
+        (status = 409, description = "Keys in use again (`keys`)", body = crate::error::Problem,
          content_type = "application/problem+json"),
     )
 )]
