@@ -305,3 +305,18 @@ async fn an_undo_during_an_edit_gives_up_or_sees_the_edit() {
     let qty: i32 = client.query_one("SELECT qty FROM orders WHERE id = 1", &[]).await.unwrap().get(0);
     assert_eq!(qty, 6);
 }
+
+#[tokio::test]
+async fn a_large_undo_locks_the_table_and_comes_back_exactly() {
+    let (_db, mut client) = database(
+        "CREATE TABLE big (id integer PRIMARY KEY, n numeric, t text); \
+         INSERT INTO big SELECT i, i / 7.0, 'r' || i FROM generate_series(1, 12000) i",
+    )
+    .await;
+    let before = rows(&client, "big", "id").await;
+    let edit =
+        act(&mut client, "UPDATE big SET n = n * 2, t = NULL WHERE id % 3 <> 0; DELETE FROM big WHERE id % 3 = 0")
+            .await;
+    undo(&mut client, edit, false).await.unwrap();
+    assert_eq!(rows(&client, "big", "id").await, before);
+}

@@ -236,5 +236,5 @@ async fn apply(tx: &Transaction<'_>, pending: &Pending, parts: Vec<TableUndo>) -
     if steps::has_steps(tx, target).await? {
         steps::undo(tx, target).await?;
     }
-    Ok(action::get(tx, id).await?.ok_or(UndoError::UnknownAction(id))?)
+    action::get(tx, id).await?.ok_or(UndoError::UnknownAction(id))
 }

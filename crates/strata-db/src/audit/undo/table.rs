@@ -16,6 +16,9 @@ use tokio_postgres::types::Oid;
 use crate::Error;
 use crate::audit::audited::AuditedTable;
 
+/// Above this many history entries, an undo locks the table against writers instead of each row.
+const ROW_LOCKS: i64 = 10_000;
+
 /// One table's part of an undo, its temporary table filled.
 pub(super) struct TableUndo {
     /// The table.
@@ -53,22 +56,26 @@ impl TableUndo {
         table: AuditedTable,
     ) -> Result<Option<TableUndo>, Error> {
         let (name, history, key, hkey) = (&table.table, &table.history, &table.key().ident, &table.key().history);
-        let last = tx
-            .query_one(&format!("SELECT max(_seq) FROM {history} WHERE _action = $1"), &[&id])
+        let found = tx
+            .query_one(&format!("SELECT max(_seq), count(*) FROM {history} WHERE _action = $1"), &[&id])
             .await
             .map_err(Error::postgres(format!("reading the history of {}", table.label)))?;
-        let Some(last) = last.get::<_, Option<i64>>(0) else { return Ok(None) };
+        let (Some(last), entries) = (found.get::<_, Option<i64>>(0), found.get::<_, i64>(1)) else {
+            return Ok(None);
+        };
         // Lock before reading, so a concurrent edit either finished before (and shows in history)
-        // or waits until the undo is committed.
-        tx.execute(
-            &format!(
+        // or waits until the undo is committed: the rows touched, or for a large action the table
+        // against writers (locking a million rows one by one costs as much as updating them).
+        let lock = if entries > ROW_LOCKS {
+            format!("LOCK TABLE {name} IN SHARE ROW EXCLUSIVE MODE")
+        } else {
+            format!(
                 "SELECT FROM {name} t WHERE t.{key} IN (SELECT h.{hkey} FROM {history} h WHERE h._action = $1) \
                  FOR UPDATE OF t"
-            ),
-            &[&id],
-        )
-        .await
-        .map_err(Error::postgres(format!("locking the rows of {}", table.label)))?;
+            )
+        };
+        let params: &[&(dyn tokio_postgres::types::ToSql + Sync)] = if entries > ROW_LOCKS { &[] } else { &[&id] };
+        tx.execute(&lock, params).await.map_err(Error::postgres(format!("locking the rows of {}", table.label)))?;
         let temp = ident(format!("strata_undo_{id}_{relid}"))?;
         let before = table.columns.iter().enumerate().map(|(i, c)| format!("b.{} AS b{i}", c.history));
         let after = table.columns.iter().enumerate().map(|(i, c)| format!("a.{} AS a{i}", c.history));
