@@ -28,7 +28,6 @@ impl Api {
 
     /// Asserts that `answer` made an action of `kind` with `summary` changing `rows` rows, and
     /// returns its id.
-    #[track_caller]
     async fn made(&self, answer: &Answer, kind: &str, summary: &str, rows: i64) -> i64 {
         let id = answer.action();
         let action = self.action(id).await;
@@ -46,10 +45,10 @@ impl Api {
 
     /// The schema and table with columns `qty integer` and `note text`, and rows 1..=3.
     async fn orders(&self) {
-        self.sql(&format!(
+        self.sql(
             "CREATE SCHEMA \"Sales \"\"EU\"\"\";
-             CREATE TABLE \"Sales \"\"EU\"\"\".\"or.ders; DROP\" (id bigint PRIMARY KEY, qty integer, note text);"
-        ))
+             CREATE TABLE \"Sales \"\"EU\"\"\".\"or.ders; DROP\" (id bigint PRIMARY KEY, qty integer, note text);",
+        )
         .await;
         let rows = json!({"rows": [{"id": 1, "qty": 1, "note": "a"}, {"id": 2, "qty": 2}, {"id": 3, "qty": 3}]});
         self.post(&self.rows(), &rows.to_string()).await.action();
