@@ -304,7 +304,7 @@ mod tests {
         assert_eq!(parsed("sales.orders"), ("sales".into(), "orders".into()));
         assert_eq!(parsed("sales.order.lines"), ("sales".into(), "order.lines".into()));
         assert_eq!(parsed(r#""my.schema"."Order ""lines""""#), ("my.schema".into(), r#"Order "lines""#.into()));
-        assert_eq!(parsed(r#""Sales"""#), ("public".into(), r#"Sales""#.into()));
+        assert_eq!(parsed("\"Sales\"\"\""), ("public".into(), "Sales\"".into()));
         for bad in ["", ".orders", "sales.", r#""open"#, r#""""#, r#""a"b"#, r#""a".""#] {
             assert!(table_name(bad).is_err(), "{bad:?} was accepted");
         }
