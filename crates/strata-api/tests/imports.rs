@@ -485,3 +485,27 @@ async fn review_5_1_the_server_holds_a_bounded_number_of_imports() {
     assert_eq!(answer.status, StatusCode::NO_CONTENT);
     api.upload_id("one-more.csv", "a\n1\n").await;
 }
+
+#[tokio::test]
+async fn an_import_commit_is_one_action_named_in_its_done_event_and_status() {
+    let api = Api::new().await;
+    let id = api.upload_id("orders.csv", &orders_csv(1500)).await;
+    let (event, status) = api.commit_and_wait(&id, json!({ "table": "orders" })).await;
+    assert_eq!(event, "done", "{status}");
+    let action = status["action"].as_i64().expect("the done event names the action");
+    assert_eq!(api.get(&format!("{}/{id}", api.imports("public"))).await.ok()["action"], action);
+    let path = format!("/api/v1/databases/{}/actions/{action}", enc(api.db()));
+    let made = api.get(&path).await.ok();
+    assert_eq!(made["kind"], "import");
+    assert_eq!(made["summary"], "Imported orders.csv into orders (1,500 rows)");
+    assert_eq!(made["rows"], 1500);
+
+    let id = api.upload_id("more.csv", &orders_csv(2)).await;
+    let (_, status) = api.commit_and_wait(&id, json!({ "append_to": "orders" })).await;
+    let made = api.get(&format!("/api/v1/databases/{}/actions/{}", enc(api.db()), status["action"])).await.ok();
+    assert_eq!(
+        (made["kind"].as_str(), made["summary"].as_str()),
+        (Some("append"), Some("Appended more.csv to orders (2 rows)"))
+    );
+    assert_eq!(made["rows"], 2);
+}

@@ -9,52 +9,19 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{Home, Server, run, strata};
+use common::{Target, run, strata};
 use serde_json::{Value, json};
-use strata_db::testing::TestDb;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../strata-import/tests/fixtures").join(name)
 }
 
-/// Where the imports go.
-enum Target {
-    Url { url: String, _db: Box<TestDb> },
-    DataDir { home: Home, _server: Server },
-}
-
 impl Target {
-    fn new() -> Target {
-        if std::env::var_os("TEST_DATABASE_URL").is_some() {
-            let db = tokio::runtime::Runtime::new().unwrap().block_on(TestDb::new());
-            return Target::Url { url: db.address().libpq_url(), _db: Box::new(db) };
-        }
-        let home = Home::new();
-        let server = Server::start(&home);
-        Target::DataDir { home, _server: server }
-    }
-
-    fn database_args(&self) -> Vec<String> {
-        match self {
-            Target::Url { url, .. } => vec!["--database-url".into(), url.clone()],
-            Target::DataDir { home, .. } => vec!["--data-dir".into(), home.data_arg()],
-        }
-    }
-
     /// `strata import ARGS` on this database, in no locale (so dates default to month first).
     fn import(&self, args: &[&str]) -> Command {
         let mut command = import(args);
         command.args(self.database_args());
         command
-    }
-
-    /// Runs `sql` through `strata psql`: rows on lines, columns split by `|`.
-    fn sql(&self, sql: &str) -> String {
-        let mut command = strata(&["psql"]);
-        command.args(self.database_args()).args(["--", "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", "SET TimeZone = 'UTC'"]);
-        let (output, stderr) = run(command.args(["-c", sql]));
-        assert!(output.status.success(), "{sql}: {stderr}");
-        String::from_utf8_lossy(&output.stdout).trim_end().to_string()
     }
 
     /// The columns of `table` (SQL: quoted, maybe qualified) as `\d` shows them, `name type`

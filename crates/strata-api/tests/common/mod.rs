@@ -16,6 +16,8 @@ use tower::ServiceExt;
 pub struct Answer {
     pub status: StatusCode,
     pub content_type: String,
+    /// The `Strata-Action` header's value, if there was one.
+    pub action_header: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -45,6 +47,15 @@ impl Answer {
         assert_eq!(problem["parameter"], parameter, "{problem}");
         assert!(problem["detail"].as_str().unwrap().contains(parameter), "{problem}");
         problem
+    }
+
+    /// The action a successful write made, from its `Strata-Action` header.
+    #[track_caller]
+    pub fn action(&self) -> i64 {
+        assert!(self.status.is_success(), "{}: {}", self.status, self.text());
+        let header =
+            self.action_header.as_deref().unwrap_or_else(|| panic!("no Strata-Action header: {}", self.text()));
+        header.parse().unwrap_or_else(|e| panic!("Strata-Action {header:?}: {e}"))
     }
 
     /// Asserts a 200 and returns the JSON.
@@ -110,8 +121,9 @@ impl Api {
         let status = response.status();
         let content_type =
             response.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let action_header = response.headers().get("strata-action").map(|v| v.to_str().unwrap().to_string());
         let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
-        Answer { status, content_type, body }
+        Answer { status, content_type, action_header, body }
     }
 }
 

@@ -78,6 +78,9 @@ pub enum UndoError {
         /// Why, for people.
         reason: String,
     },
+    /// A structure step's inverse was refused (a deleted table's name is taken again, ...).
+    #[error(transparent)]
+    Structure(#[from] crate::ddl::DdlError),
     /// A statement failed.
     #[error(transparent)]
     Database(#[from] Error),

@@ -11,6 +11,8 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use strata_db::testing::TestDb;
+
 pub const STRATA: &str = env!("CARGO_BIN_EXE_strata");
 
 /// A `strata` command with none of the caller's Strata or libpq settings.
@@ -124,4 +126,39 @@ pub fn run(mut command: impl std::borrow::BorrowMut<Command>) -> (Output, String
     let output = command.output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     (output, stderr)
+}
+
+/// The database a test's commands use: a database of its own on `TEST_DATABASE_URL`'s server,
+/// else the embedded cluster of a `strata serve` on a temporary data dir.
+pub enum Target {
+    Url { url: String, _db: Box<TestDb> },
+    DataDir { home: Home, _server: Server },
+}
+
+impl Target {
+    pub fn new() -> Target {
+        if std::env::var_os("TEST_DATABASE_URL").is_some() {
+            let db = tokio::runtime::Runtime::new().unwrap().block_on(TestDb::new());
+            return Target::Url { url: db.address().libpq_url(), _db: Box::new(db) };
+        }
+        let home = Home::new();
+        let server = Server::start(&home);
+        Target::DataDir { home, _server: server }
+    }
+
+    pub fn database_args(&self) -> Vec<String> {
+        match self {
+            Target::Url { url, .. } => vec!["--database-url".into(), url.clone()],
+            Target::DataDir { home, .. } => vec!["--data-dir".into(), home.data_arg()],
+        }
+    }
+
+    /// Runs `sql` through `strata psql`: rows on lines, columns split by `|`.
+    pub fn sql(&self, sql: &str) -> String {
+        let mut command = strata(&["psql"]);
+        command.args(self.database_args()).args(["--", "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", "SET TimeZone = 'UTC'"]);
+        let (output, stderr) = run(command.args(["-c", sql]));
+        assert!(output.status.success(), "{sql}: {stderr}");
+        String::from_utf8_lossy(&output.stdout).trim_end().to_string()
+    }
 }
