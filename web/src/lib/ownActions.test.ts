@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { announceAction, ApiError } from './api';
 import type { Action } from './actions';
-import { type ActionCalls, databaseOf, OwnActions, recordAnnounced, redoLast, type StringStore, undoLast } from './ownActions';
+import { type ActionCalls, databaseOf, OwnActions, OwnStepError, recordAnnounced, redoLast, type StringStore, undoLast } from './ownActions';
 
 function store(): StringStore & { values: Map<string, string> } {
   const values = new Map<string, string>();
@@ -100,7 +100,10 @@ describe('own actions', () => {
     own.record('main', 1);
     const fake = server({ 1: false });
     fake.undo = () => Promise.reject(new ApiError({ kind: 'problem', status: 409, title: 'conflict', type: 'https://strata.dev/problems/undo-conflict' }));
-    await expect(undoLast(own, 'main', fake)).rejects.toBeInstanceOf(ApiError);
+    const error = await undoLast(own, 'main', fake).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(OwnStepError);
+    expect((error as OwnStepError).action.id).toBe(1);
+    expect((error as OwnStepError).cause).toBeInstanceOf(ApiError);
     expect(own.undoable('main')).toEqual([1]);
   });
 

@@ -103,6 +103,18 @@ export interface Stepped {
   made: Action[];
 }
 
+/** An undo or redo of an own action the server refused; `cause` is its `ApiError`. */
+export class OwnStepError extends Error {
+  override readonly name = 'OwnStepError';
+  /** The own action it was about. */
+  readonly action: Action;
+
+  constructor(action: Action, cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.action = action;
+  }
+}
+
 /** The calls {@link undoLast} and {@link redoLast} make, so tests can stub them. */
 export interface ActionCalls {
   get: (db: string, id: number) => Promise<Action>;
@@ -118,8 +130,8 @@ const serverCalls: ActionCalls = {
 
 /**
  * Undoes the newest own change of `db` that is not undone yet; `null` when
- * there is none. A refused undo throws the server's `ApiError` (see
- * `undoConflicts`) and leaves the stacks as they were.
+ * there is none. A refused undo throws an {@link OwnStepError} (its `cause` is
+ * the server's `ApiError`, see `undoConflicts`) and leaves the stacks as they were.
  */
 export async function undoLast(own: OwnActions, db: string, calls: ActionCalls = serverCalls): Promise<Stepped | null> {
   for (const id of own.undoable(db)) {
@@ -128,7 +140,12 @@ export async function undoLast(own: OwnActions, db: string, calls: ActionCalls =
       own.forget(db, id);
       continue;
     }
-    const made = await calls.undo(db, id, false);
+    let made: Action[];
+    try {
+      made = await calls.undo(db, id, false);
+    } catch (cause) {
+      throw new OwnStepError(original, cause);
+    }
     own.markUndone(db, id);
     return { original, made };
   }
@@ -143,7 +160,12 @@ export async function redoLast(own: OwnActions, db: string, calls: ActionCalls =
       own.forget(db, id);
       continue;
     }
-    const made = await calls.redo(db, id);
+    let made: Action[];
+    try {
+      made = await calls.redo(db, id);
+    } catch (cause) {
+      throw new OwnStepError(original, cause);
+    }
     own.markRedone(db, id);
     return { original, made };
   }
