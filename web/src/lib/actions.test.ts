@@ -14,6 +14,7 @@ import {
   rowHistory,
   undoAction,
   undoConflicts,
+  versionChanges,
 } from './actions';
 
 interface Call {
@@ -214,5 +215,22 @@ describe('helpers', () => {
     expect(changesCatalog('import')).toBe(true);
     expect(changesCatalog('delete_table')).toBe(true);
     expect(changesCatalog('edit')).toBe(false);
+  });
+});
+
+describe('versionChanges', () => {
+  const at = '2026-11-26T04:20:13Z';
+  const versions = [
+    { action: 9, at, user: 'bob', summary: 'Edited 2 cells', change: 'update' as const, values: { id: '7', qty: 5, note: null }, changed: ['qty', 'note'] },
+    { action: 4, at, user: 'ann', summary: 'Edited 1 cell', change: 'update' as const, values: { id: '7', qty: 3, note: 'x' }, changed: ['qty'] },
+  ];
+  it('pairs each changed column with the older version', () => {
+    expect(versionChanges(versions, 0)).toEqual([
+      { column: 'qty', before: 3, after: 5 },
+      { column: 'note', before: 'x', after: null },
+    ]);
+  });
+  it('leaves the old value unknown when the older version is missing', () => {
+    expect(versionChanges(versions, 1)).toEqual([{ column: 'qty', before: undefined, after: 3 }]);
   });
 });

@@ -304,6 +304,29 @@ export function conflictText(conflict: UndoConflict): string {
   return `“${action.summary}” by ${action.user} changed${where}.`;
 }
 
+/** One column a version changed: its value before (when the older version is known) and after. */
+export interface ColumnChange {
+  column: string;
+  /** `undefined` when the version before is not in the history (the row predates it). */
+  before: unknown;
+  after: unknown;
+}
+
+/**
+ * The columns `versions[index]` changed, old → new: the old value is the next
+ * (older) version's. Versions are newest first, as the server sends them.
+ */
+export function versionChanges(versions: readonly RowVersion[], index: number): ColumnChange[] {
+  const version = versions[index];
+  if (!version || version.change !== 'update') return [];
+  const older = versions[index + 1]?.values ?? undefined;
+  return version.changed.map((column) => ({
+    column,
+    before: older === undefined ? undefined : (older[column] ?? null),
+    after: version.values?.[column] ?? null,
+  }));
+}
+
 /** Kinds whose undo or redo changes the tables and schemas the sidebar lists. */
 const CATALOG_KINDS = new Set([
   'import',
