@@ -55,6 +55,18 @@ describe('own actions', () => {
     expect(again.redoable('main')).toEqual([]);
   });
 
+  it('follows undos and redos of own actions made in the history panel', () => {
+    const own = new OwnActions(store());
+    own.record('main', 1);
+    own.stepped('main', { id: 1, undone: false });
+    expect(own.redoable('main')).toEqual([1]);
+    own.stepped('main', { id: 1, undone: true });
+    expect(own.undoable('main')).toEqual([1]);
+    // Someone else's action stays out of the stacks.
+    own.stepped('main', { id: 5, undone: false });
+    expect(own.redoable('main')).toEqual([]);
+  });
+
   it('survives a broken store', () => {
     const s = store();
     s.setItem('strata.ownActions', '{not json');

@@ -65,6 +65,17 @@ export class OwnActions {
     this.#change(db, (s) => ({ done: [...s.done.filter((d) => d !== id), id], undone: s.undone.filter((d) => d !== id) }));
   }
 
+  /**
+   * `action` (as it was before) was undone or redone elsewhere, e.g. in the
+   * history panel: when it is one of this tab's own, its stacks follow.
+   */
+  stepped(db: string, action: { id: number; undone: boolean }): void {
+    const { done, undone } = this.#read(db);
+    if (!done.includes(action.id) && !undone.includes(action.id)) return;
+    if (action.undone) this.markRedone(db, action.id);
+    else this.markUndone(db, action.id);
+  }
+
   /** Drops `id` from both stacks (it was undone or redone elsewhere). */
   forget(db: string, id: number): void {
     this.#change(db, (s) => ({ done: s.done.filter((d) => d !== id), undone: s.undone.filter((d) => d !== id) }));
