@@ -6,12 +6,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use strata_db::audit::action::ActionKind;
 use strata_db::ddl::{self, TablePath};
 use utoipa::ToSchema;
 
 use crate::extract::{Path, QueryPairs};
 use crate::tables::TableDetail;
-use crate::{ApiError, AppState};
+use crate::{Acted, ApiError, AppState, summary};
 
 /// A column to add.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -104,7 +105,8 @@ impl TryFrom<ddl::RetypePreview> for RetypePreview {
     ),
     request_body = NewColumn,
     responses(
-        (status = 201, description = "Added; the table", body = TableDetail),
+        (status = 201, description = "Added; the table", body = TableDetail,
+         headers(("Strata-Action" = i64, description = "The action this write made, to undo it by"))),
         (status = 400, description = "A bad name (`name`) or a type PostgreSQL does not know (`type`)",
          body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such database, schema or table", body = crate::error::Problem,
@@ -119,11 +121,17 @@ pub async fn add(
     State(state): State<AppState>,
     Path((db, schema, table)): Path<(String, String, String)>,
     crate::extract::Json(body): crate::extract::Json<NewColumn>,
-) -> Result<(StatusCode, Json<TableDetail>), ApiError> {
-    let relation = state
-        .in_transaction(&db, async |tx| ddl::column::add(tx, TablePath::new(&db, &schema, &table), &body.into()).await)
+) -> Result<Acted<(StatusCode, Json<TableDetail>)>, ApiError> {
+    let column: ddl::NewColumn = body.into();
+    let acted = state
+        .act(
+            &db,
+            ActionKind::AddColumn,
+            async |tx| ddl::column::add(tx, TablePath::new(&db, &schema, &table), &column).await,
+            |_| summary::add_column(&table, &column.name),
+        )
         .await?;
-    Ok((StatusCode::CREATED, Json(TableDetail::from(relation))))
+    Ok(acted.map(|relation| (StatusCode::CREATED, Json(TableDetail::from(relation)))))
 }
 
 /// Renames and/or retypes a column. A retype converts every value; if any does not convert,
@@ -140,7 +148,8 @@ pub async fn add(
     ),
     request_body = ColumnChange,
     responses(
-        (status = 200, description = "Changed; the table", body = TableDetail),
+        (status = 200, description = "Changed; the table", body = TableDetail,
+         headers(("Strata-Action" = i64, description = "The action this write made, to undo it by"))),
         (status = 400, description = "A bad name (`name`) or a type PostgreSQL does not know (`type`)",
          body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such database, schema, table or column", body = crate::error::Problem,
@@ -155,14 +164,23 @@ pub async fn alter(
     State(state): State<AppState>,
     Path((db, schema, table, column)): Path<(String, String, String, String)>,
     crate::extract::Json(body): crate::extract::Json<ColumnChange>,
-) -> Result<Json<TableDetail>, ApiError> {
+) -> Result<Acted<Json<TableDetail>>, ApiError> {
     let change = ddl::column::ColumnChange { name: body.name, type_name: body.type_name };
-    let relation = state
-        .in_transaction(&db, async |tx| {
-            ddl::column::alter(tx, TablePath::new(&db, &schema, &table), &column, &change).await
-        })
+    let acted = state
+        .act(
+            &db,
+            ActionKind::AlterColumn,
+            async |tx| ddl::column::alter(tx, TablePath::new(&db, &schema, &table), &column, &change).await,
+            |relation| {
+                let name = change.name.as_deref().unwrap_or(&column);
+                // The new type as PostgreSQL spells it, not as it was asked for (`int` → `integer`).
+                let retyped =
+                    change.type_name.as_ref().and_then(|_| relation.column(name)).map(|c| c.type_name.as_str());
+                summary::alter_column(&table, &column, change.name.as_deref(), retyped)
+            },
+        )
         .await?;
-    Ok(Json(TableDetail::from(relation)))
+    Ok(acted.map(|relation| Json(TableDetail::from(relation))))
 }
 
 /// Drops a column (never one of the primary key).
@@ -177,7 +195,8 @@ pub async fn alter(
         ("column" = String, Path, description = "The column"),
     ),
     responses(
-        (status = 204, description = "Dropped"),
+        (status = 204, description = "Dropped",
+         headers(("Strata-Action" = i64, description = "The action this write made, to undo it by"))),
         (status = 404, description = "No such database, schema, table or column", body = crate::error::Problem,
          content_type = "application/problem+json"),
         (status = 409, description = "A primary key column, or one other objects depend on", body = crate::error::Problem,
@@ -187,11 +206,16 @@ pub async fn alter(
 pub async fn drop(
     State(state): State<AppState>,
     Path((db, schema, table, column)): Path<(String, String, String, String)>,
-) -> Result<StatusCode, ApiError> {
-    state
-        .in_transaction(&db, async |tx| ddl::column::drop(tx, TablePath::new(&db, &schema, &table), &column).await)
+) -> Result<Acted<StatusCode>, ApiError> {
+    let acted = state
+        .act(
+            &db,
+            ActionKind::DropColumn,
+            async |tx| ddl::column::drop(tx, TablePath::new(&db, &schema, &table), &column).await,
+            |()| summary::drop_column(&table, &column),
+        )
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(acted.map(|()| StatusCode::NO_CONTENT))
 }
 
 /// Previews converting a column to `type`: how many values would fail, with up to 20 of them
@@ -223,9 +247,8 @@ pub async fn retype_preview(
     let Some((_, type_name)) = pairs.iter().find(|(key, _)| key == "type") else {
         return Err(ApiError::bad_parameter("type", "give the new type, as in ?type=integer"));
     };
-    // The probe's temporary function is dropped again in this transaction (or rolled back with it).
+    // The probe's temporary function is rolled back with the transaction: a preview changes nothing.
     let path = TablePath::new(&db, &schema, &table);
-    let preview =
-        state.in_transaction(&db, async |tx| ddl::retype::preview(tx, path, &column, type_name).await).await?;
+    let preview = state.read_only(&db, async |tx| ddl::retype::preview(tx, path, &column, type_name).await).await?;
     Ok(Json(RetypePreview::try_from(preview)?))
 }

@@ -5,6 +5,7 @@ use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use strata_db::audit::undo::UndoError;
 use strata_db::load::LoadError;
 use strata_import::ImportError;
 use utoipa::ToSchema;
@@ -13,7 +14,11 @@ use utoipa::ToSchema;
 pub const PROBLEM_TYPES: &str = "https://strata.dev/problems/";
 
 /// An RFC 9457 problem document, the body of every error response. Some problems add extension
-/// members beside these (`column`, `array`, `row`, `value`, `current`, `missing`, `line`), listed with the endpoint.
+/// members beside these (`column`, `array`, `row`, `value`, `current`, `missing`, `line`,
+/// `conflicts`, `undone_by`), listed with the endpoint. Typed problems (`type` is
+/// `https://strata.dev/problems/` and one of `invalid-value`, `row-conflict`, `retype-refused`,
+/// `missing`, `undo-conflict`, `already-undone`, `not-undone`, `undo-unavailable`) say what went
+/// wrong for programs.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem; `about:blank` when the status says it all.
@@ -167,6 +172,7 @@ impl From<strata_db::Error> for ApiError {
                 ApiError::not_found(err.to_string()).with("missing", missing)
             }
             Error::StillReferenced { .. } => ApiError::conflict(err.to_string()),
+            Error::KeysInUse { ref keys, .. } => ApiError::conflict(err.to_string()).with("keys", keys.clone()),
             // Connection messages name the server but never the password: safe to show.
             strata_db::Error::Connect { .. } | strata_db::Error::Pool(_) => {
                 tracing::warn!("database unavailable: {err}");
@@ -247,6 +253,28 @@ impl From<strata_db::ddl::DdlError> for ApiError {
                 Ok(preview) => ApiError::unprocessable(detail).with_type("retype-refused").with("preview", preview),
                 Err(err) => err,
             },
+        }
+    }
+}
+
+impl From<UndoError> for ApiError {
+    /// An unknown action is a 404 `missing`; a refused undo or redo is a 409 typed by why:
+    /// `undo-conflict` (with `conflicts`), `already-undone` (with `undone_by`), `not-undone`,
+    /// `undo-unavailable` (a table it changed is gone, or its history was pruned).
+    fn from(err: UndoError) -> ApiError {
+        let detail = err.to_string();
+        match err {
+            UndoError::UnknownAction(_) => ApiError::not_found(detail).with_type("missing"),
+            UndoError::AlreadyUndone { by, .. } => {
+                ApiError::conflict(detail).with_type("already-undone").with("undone_by", by)
+            }
+            UndoError::NotUndone(_) => ApiError::conflict(detail).with_type("not-undone"),
+            UndoError::Conflict { conflicts, .. } => ApiError::conflict(detail)
+                .with_type("undo-conflict")
+                .with("conflicts", conflicts.into_iter().map(crate::actions::UndoConflict::from).collect::<Vec<_>>()),
+            UndoError::Unavailable { .. } => ApiError::conflict(detail).with_type("undo-unavailable"),
+            UndoError::Structure(err) => err.into(),
+            UndoError::Database(err) => err.into(),
         }
     }
 }

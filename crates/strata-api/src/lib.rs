@@ -14,27 +14,35 @@
 //! ```
 #![deny(missing_docs)]
 
+mod actions;
 mod columns;
 mod databases;
 mod error;
 mod extract;
 mod health;
+mod history;
 mod imports;
 mod openapi;
 mod rows;
 mod schemas;
+pub mod summary;
 mod tables;
 mod web;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{get, patch, post};
+use strata_db::audit::action::{self, ActionKind};
 use strata_db::tokio_postgres::Transaction;
 use strata_db::{Databases, SystemDatabase};
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
+pub use actions::{ActionJson, Actions, table_name};
 pub use error::ApiError;
+pub use history::{Restored, RowHistory, Version};
 pub use openapi::ApiDoc;
 
 /// The largest JSON body a request may send (axum's default), but for rows.
@@ -57,9 +65,33 @@ impl AppState {
         AppState { databases: Databases::new(system.clone()), system, imports: imports::Sessions::default() }
     }
 
+    /// Runs the write `work` as one action of `kind` in one transaction on the user database
+    /// `db`: begins the action (`audit::action::begin`), runs `work`, describes the action with
+    /// `summary` of what `work` returned (counts are known only then), and commits. On an error
+    /// the transaction is dropped, which rolls it back, action and all. Every write handler goes
+    /// through here.
+    pub(crate) async fn act<T, E>(
+        &self,
+        db: &str,
+        kind: ActionKind,
+        work: impl AsyncFnOnce(&Transaction<'_>) -> Result<T, E>,
+        summary: impl FnOnce(&T) -> String,
+    ) -> Result<Acted<T>, ApiError>
+    where
+        ApiError: From<E>,
+    {
+        self.in_transaction::<_, ApiError>(db, async |tx| {
+            let action = action::begin(tx, kind, kind.as_str()).await?;
+            let done = work(tx).await?;
+            action::describe(tx, action, &summary(&done), None).await?;
+            Ok::<_, ApiError>(Acted { action, value: done })
+        })
+        .await
+    }
+
     /// Runs `work` in one transaction on the user database `db` and commits it if `work`
-    /// succeeds; on an error the transaction is dropped, which rolls it back. Every write
-    /// handler goes through here.
+    /// succeeds; on an error the transaction is dropped, which rolls it back. For the writes
+    /// that make their own actions (undo, redo, an import's load).
     pub(crate) async fn in_transaction<T, E>(
         &self,
         db: &str,
@@ -74,6 +106,48 @@ impl AppState {
         tx.commit().await.map_err(strata_db::Error::postgres("committing"))?;
         Ok(done)
     }
+
+    /// Runs `work` in a transaction on the user database `db` that is always rolled back: a
+    /// read that needs one (a retype preview's probe) leaves nothing behind, no action either.
+    pub(crate) async fn read_only<T, E>(
+        &self,
+        db: &str,
+        work: impl AsyncFnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, ApiError>
+    where
+        ApiError: From<E>,
+    {
+        let mut client = self.databases.client(db).await?;
+        let tx = client.transaction().await.map_err(strata_db::Error::postgres("starting a transaction"))?;
+        let done = work(&tx).await?;
+        tx.rollback().await.map_err(strata_db::Error::postgres("ending a read"))?;
+        Ok(done)
+    }
+}
+
+/// The response header naming the action a write made (the last one, when it made several).
+pub const ACTION_HEADER: HeaderName = HeaderName::from_static("strata-action");
+
+/// What a write returned, and the action it was: answers with `value`'s response plus the
+/// header [`ACTION_HEADER`].
+pub(crate) struct Acted<T> {
+    /// The action's id.
+    pub action: i64,
+    /// What the work returned, then the response made of it.
+    pub value: T,
+}
+
+impl<T> Acted<T> {
+    /// The same action with its value turned into `f(value)` (the response).
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Acted<U> {
+        Acted { action: self.action, value: f(self.value) }
+    }
+}
+
+impl<T: IntoResponse> IntoResponse for Acted<T> {
+    fn into_response(self) -> Response {
+        (AppendHeaders([(ACTION_HEADER, HeaderValue::from(self.action))]), self.value).into_response()
+    }
 }
 
 /// The whole HTTP surface, one route table.
@@ -81,6 +155,10 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/health", get(health::health))
         .route("/databases", get(databases::list).post(databases::create))
+        .route("/databases/{db}/actions", get(actions::list))
+        .route("/databases/{db}/actions/{id}", get(actions::get))
+        .route("/databases/{db}/actions/{id}/undo", post(actions::undo))
+        .route("/databases/{db}/actions/{id}/redo", post(actions::redo))
         .route("/databases/{db}/schemas", get(schemas::list).post(schemas::create))
         .route("/databases/{db}/schemas/{schema}", patch(schemas::rename).delete(schemas::drop))
         .route("/databases/{db}/schemas/{schema}/tables", get(tables::list).post(tables::create))
@@ -103,6 +181,9 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(ROWS_BODY_LIMIT)),
         )
         .route("/databases/{db}/schemas/{schema}/tables/{table}/rows/{key}", get(rows::get))
+        .route("/databases/{db}/schemas/{schema}/tables/{table}/rows/{key}/history", get(history::row))
+        .route("/databases/{db}/schemas/{schema}/tables/{table}/deleted", get(history::deleted))
+        .route("/databases/{db}/schemas/{schema}/tables/{table}/deleted/restore", post(history::restore))
         // Uploads stream to a file, so the 2 MB body limit gives way to the upload's own.
         .route("/databases/{db}/schemas/{schema}/imports", post(imports::upload).layer(DefaultBodyLimit::disable()))
         .route(

@@ -5,7 +5,11 @@ use utoipa::OpenApi;
 /// Strata's API description, served at `/api/openapi.json` and browsed at `/api/docs`.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Strata API", description = "Everything the Strata web app does, for scripts too."),
+    info(
+        title = "Strata API",
+        description = "Everything the Strata web app does, for scripts too. Every successful write answers \
+                       with the header `Strata-Action`: the id of the action it made, to undo it by."
+    ),
     paths(
         crate::health::health,
         crate::databases::list,
@@ -28,6 +32,13 @@ use utoipa::OpenApi;
         crate::rows::update,
         crate::rows::delete,
         crate::rows::get,
+        crate::history::row,
+        crate::history::deleted,
+        crate::history::restore,
+        crate::actions::list,
+        crate::actions::get,
+        crate::actions::undo,
+        crate::actions::redo,
         crate::imports::upload,
         crate::imports::change,
         crate::imports::commit,
@@ -62,6 +73,15 @@ use utoipa::OpenApi;
         crate::rows::Deleted,
         crate::rows::ReferencedBy,
         crate::rows::RecordView,
+        crate::history::Version,
+        crate::history::RowHistory,
+        crate::history::DeletedRow,
+        crate::history::DeletedRows,
+        crate::history::RestoreKeys,
+        crate::history::Restored,
+        crate::actions::ActionJson,
+        crate::actions::Actions,
+        crate::actions::UndoConflict,
         crate::imports::ImportPreview,
         crate::imports::PreviewColumn,
         crate::imports::ImportChanges,
@@ -75,6 +95,7 @@ use utoipa::OpenApi;
         (name = "databases", description = "User databases and their schemas"),
         (name = "tables", description = "Tables, their structure and their rows"),
         (name = "imports", description = "Spreadsheets into tables: upload, preview, adjust, load"),
+        (name = "actions", description = "The audit trail: every change as an action, undone and redone"),
     )
 )]
 pub struct ApiDoc;

@@ -8,11 +8,12 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use strata_db::audit::action::ActionKind;
 use strata_db::rows::{RowQuery, record, write};
 use utoipa::ToSchema;
 
 use crate::extract::{Json, Path, QueryPairs};
-use crate::{ApiError, AppState};
+use crate::{Acted, ApiError, AppState, summary};
 
 /// JSON that PostgreSQL wrote, passed through unparsed.
 fn raw(json: String) -> Result<Box<RawValue>, ApiError> {
@@ -233,7 +234,8 @@ pub struct RecordView {
     ),
     request_body = NewRows,
     responses(
-        (status = 201, description = "The rows as inserted, in request order", body = WrittenRows),
+        (status = 201, description = "The rows as inserted, in request order", body = WrittenRows,
+         headers(("Strata-Action" = i64, description = "The action this write made, to undo it by"))),
         (status = 400, description = "A malformed body, an unknown column, or not 1 to 1000 rows",
          body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such database, schema or table", body = crate::error::Problem,
@@ -248,10 +250,16 @@ pub async fn insert(
     State(state): State<AppState>,
     Path((db, schema, table)): Path<(String, String, String)>,
     Json(body): Json<NewRows>,
-) -> Result<(StatusCode, axum::Json<WrittenRows>), ApiError> {
-    let rows =
-        state.in_transaction(&db, async |tx| write::insert(tx, &db, &schema, &table, &body.rows, "rows").await).await?;
-    Ok((StatusCode::CREATED, axum::Json(WrittenRows::new(rows)?)))
+) -> Result<Acted<(StatusCode, axum::Json<WrittenRows>)>, ApiError> {
+    let acted = state
+        .act(
+            &db,
+            ActionKind::Insert,
+            async |tx| write::insert(tx, &db, &schema, &table, &body.rows, "rows").await,
+            |rows| summary::insert(&table, rows.len() as u64),
+        )
+        .await?;
+    Ok(Acted { action: acted.action, value: (StatusCode::CREATED, axum::Json(WrittenRows::new(acted.value)?)) })
 }
 
 /// Updates rows by primary key and inserts rows, all in one transaction: all or none.
@@ -282,7 +290,8 @@ pub async fn insert(
     request_body = RowUpdates,
     responses(
         (status = 200, description = "The rows after the update, in request order, and the inserted rows",
-         body = UpdatedRows),
+         body = UpdatedRows,
+         headers(("Strata-Action" = i64, description = "The action this write made, to undo it by"))),
         (status = 400, description = "A malformed body or key, an unknown column, no updates nor inserts, or \
          more than 1000 of either", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such database, schema or table", body = crate::error::Problem,
@@ -299,7 +308,7 @@ pub async fn update(
     State(state): State<AppState>,
     Path((db, schema, table)): Path<(String, String, String)>,
     Json(body): Json<RowUpdates>,
-) -> Result<axum::Json<UpdatedRows>, ApiError> {
+) -> Result<Acted<axum::Json<UpdatedRows>>, ApiError> {
     if body.updates.is_empty() && body.inserts.is_empty() {
         return Err(ApiError::bad_parameter("updates", "give `updates`, `inserts` or both, each 1 to 1000 rows"));
     }
@@ -309,22 +318,44 @@ pub async fn update(
         .map(|update| write::Update { key: update.key, version: update.version, set: update.set })
         .collect();
     let inserts = body.inserts;
-    let (updated, inserted) = state
-        .in_transaction(&db, async |tx| {
-            let updated =
-                if updates.is_empty() { Vec::new() } else { write::update(tx, &db, &schema, &table, &updates).await? };
-            let inserted = if inserts.is_empty() {
-                None
-            } else {
-                Some(write::insert(tx, &db, &schema, &table, &inserts, "inserts").await?)
-            };
-            Ok::<_, strata_db::Error>((updated, inserted))
-        })
+    let (kind, summary) = update_summary(&table, &updates, &inserts);
+    let acted = state
+        .act(
+            &db,
+            kind,
+            async |tx| {
+                let updated = if updates.is_empty() {
+                    Vec::new()
+                } else {
+                    write::update(tx, &db, &schema, &table, &updates).await?
+                };
+                let inserted = if inserts.is_empty() {
+                    None
+                } else {
+                    Some(write::insert(tx, &db, &schema, &table, &inserts, "inserts").await?)
+                };
+                Ok::<_, strata_db::Error>((updated, inserted))
+            },
+            |_| summary,
+        )
         .await?;
-    Ok(axum::Json(UpdatedRows {
+    let (updated, inserted) = acted.value;
+    let answer = axum::Json(UpdatedRows {
         updated: WrittenRows::new(updated)?,
         inserted: inserted.map(WrittenRows::new).transpose()?,
-    }))
+    });
+    Ok(Acted { action: acted.action, value: answer })
+}
+
+/// The kind and summary of a `PATCH`: an edit of one row's cells, or a paste (several rows,
+/// or rows added).
+fn update_summary(table: &str, updates: &[write::Update], inserts: &[Map<String, Value>]) -> (ActionKind, String) {
+    let cells = updates.iter().map(|update| update.set.len()).chain(inserts.iter().map(Map::len)).sum::<usize>();
+    if updates.len() == 1 && inserts.is_empty() {
+        (ActionKind::Edit, summary::edit(table, cells as u64))
+    } else {
+        (ActionKind::Paste, summary::paste(table, cells as u64, inserts.len() as u64))
+    }
 }
 
 /// Deletes rows by primary key, all or none: if any key has no row, the answer is a 404 whose
@@ -340,7 +371,8 @@ pub async fn update(
     ),
     request_body = RowKeys,
     responses(
-        (status = 200, description = "How many rows were deleted", body = Deleted),
+        (status = 200, description = "How many rows were deleted", body = Deleted,
+         headers(("Strata-Action" = i64, description = "The action this write made, to undo it by"))),
         (status = 400, description = "A malformed body or key, or not 1 to 1000 keys", body = crate::error::Problem,
          content_type = "application/problem+json"),
         (status = 404, description = "No such database, schema or table, or keys without rows (`missing`)",
@@ -353,10 +385,16 @@ pub async fn delete(
     State(state): State<AppState>,
     Path((db, schema, table)): Path<(String, String, String)>,
     Json(body): Json<RowKeys>,
-) -> Result<axum::Json<Deleted>, ApiError> {
-    let deleted =
-        state.in_transaction(&db, async |tx| write::delete(tx, &db, &schema, &table, &body.keys).await).await?;
-    Ok(axum::Json(Deleted { deleted }))
+) -> Result<Acted<axum::Json<Deleted>>, ApiError> {
+    let acted = state
+        .act(
+            &db,
+            ActionKind::Delete,
+            async |tx| write::delete(tx, &db, &schema, &table, &body.keys).await,
+            |deleted| summary::delete(&table, *deleted),
+        )
+        .await?;
+    Ok(acted.map(|deleted| axum::Json(Deleted { deleted })))
 }
 
 /// Reads one record by primary key, with the first 50 rows of each foreign key that references it.

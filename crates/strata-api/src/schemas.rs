@@ -5,11 +5,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
+use strata_db::audit::action::ActionKind;
 use strata_db::ddl;
 use utoipa::ToSchema;
 
 use crate::extract::{Cascade, Json, Path};
-use crate::{ApiError, AppState};
+use crate::summary::{self, Verb};
+use crate::{Acted, ApiError, AppState};
 
 /// A schema; also the body that creates or renames one.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -45,7 +47,8 @@ pub async fn list(State(state): State<AppState>, Path(db): Path<String>) -> Resu
     params(("db" = String, Path, description = "The database")),
     request_body = Schema,
     responses(
-        (status = 201, description = "Created", body = Schema),
+        (status = 201, description = "Created", body = Schema,
+         headers(("Strata-Action" = i64, description = "The action this write made, to undo it by"))),
         (status = 400, description = "The name is empty, has a NUL, is over 63 bytes or starts with `pg_`",
          body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such database", body = crate::error::Problem,
@@ -58,9 +61,16 @@ pub async fn create(
     State(state): State<AppState>,
     Path(db): Path<String>,
     Json(body): Json<Schema>,
-) -> Result<impl IntoResponse, ApiError> {
-    let name = state.in_transaction(&db, async |tx| ddl::schema::create(tx, &body.name).await).await?;
-    Ok((StatusCode::CREATED, axum::Json(Schema { name })))
+) -> Result<Acted<impl IntoResponse>, ApiError> {
+    let acted = state
+        .act(
+            &db,
+            ActionKind::CreateSchema,
+            async |tx| ddl::schema::create(tx, &body.name).await,
+            |name| summary::structure(Verb::Create, "schema", name),
+        )
+        .await?;
+    Ok(acted.map(|name| (StatusCode::CREATED, axum::Json(Schema { name }))))
 }
 
 /// Renames a schema.
@@ -71,7 +81,8 @@ pub async fn create(
     params(("db" = String, Path, description = "The database"), ("schema" = String, Path, description = "The schema")),
     request_body = Schema,
     responses(
-        (status = 200, description = "Renamed", body = Schema),
+        (status = 200, description = "Renamed", body = Schema,
+         headers(("Strata-Action" = i64, description = "The action this write made, to undo it by"))),
         (status = 400, description = "A bad name", body = crate::error::Problem,
          content_type = "application/problem+json"),
         (status = 404, description = "No such database or schema", body = crate::error::Problem,
@@ -84,9 +95,16 @@ pub async fn rename(
     State(state): State<AppState>,
     Path((db, schema)): Path<(String, String)>,
     Json(body): Json<Schema>,
-) -> Result<axum::Json<Schema>, ApiError> {
-    let name = state.in_transaction(&db, async |tx| ddl::schema::rename(tx, &db, &schema, &body.name).await).await?;
-    Ok(axum::Json(Schema { name }))
+) -> Result<Acted<axum::Json<Schema>>, ApiError> {
+    let acted = state
+        .act(
+            &db,
+            ActionKind::RenameSchema,
+            async |tx| ddl::schema::rename(tx, &db, &schema, &body.name).await,
+            |name| summary::structure(Verb::Rename { to: name }, "schema", &schema),
+        )
+        .await?;
+    Ok(acted.map(|name| axum::Json(Schema { name })))
 }
 
 /// Drops a schema: an empty one, or with `cascade=true` everything in it.
@@ -100,7 +118,8 @@ pub async fn rename(
         ("cascade" = Option<bool>, Query, description = "Drop the schema's tables and views too"),
     ),
     responses(
-        (status = 204, description = "Dropped"),
+        (status = 204, description = "Dropped",
+         headers(("Strata-Action" = i64, description = "The action this write made, to undo it by"))),
         (status = 404, description = "No such database or schema", body = crate::error::Problem,
          content_type = "application/problem+json"),
         (status = 409, description = "The schema is not empty; its tables and views are in `tables`",
@@ -111,7 +130,14 @@ pub async fn drop(
     State(state): State<AppState>,
     Path((db, schema)): Path<(String, String)>,
     Cascade(cascade): Cascade,
-) -> Result<StatusCode, ApiError> {
-    state.in_transaction(&db, async |tx| ddl::schema::drop(tx, &db, &schema, cascade).await).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Acted<StatusCode>, ApiError> {
+    let acted = state
+        .act(
+            &db,
+            ActionKind::DeleteSchema,
+            async |tx| ddl::schema::drop(tx, &db, &schema, cascade).await,
+            |()| summary::structure(Verb::Delete, "schema", &schema),
+        )
+        .await?;
+    Ok(acted.map(|()| StatusCode::NO_CONTENT))
 }

@@ -5,13 +5,15 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use strata_db::audit::action::ActionKind;
 use strata_db::catalog;
 use strata_db::ddl::{self, TablePath};
 use utoipa::ToSchema;
 
 use crate::columns::NewColumn;
 use crate::extract::{Cascade, Path};
-use crate::{ApiError, AppState};
+use crate::summary::{self, Verb};
+use crate::{Acted, ApiError, AppState};
 
 /// A table or view in a listing.
 #[derive(Debug, Serialize, ToSchema)]
@@ -223,7 +225,8 @@ pub async fn get(
     params(("db" = String, Path, description = "The database"), ("schema" = String, Path, description = "The schema")),
     request_body = NewTable,
     responses(
-        (status = 201, description = "Created", body = TableDetail),
+        (status = 201, description = "Created", body = TableDetail,
+         headers(("Strata-Action" = i64, description = "The action this write made, to undo it by"))),
         (status = 400, description = "A bad name (`name`) or a type PostgreSQL does not know (`type`)",
          body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such database or schema", body = crate::error::Problem,
@@ -236,14 +239,17 @@ pub async fn create(
     State(state): State<AppState>,
     Path((db, schema)): Path<(String, String)>,
     crate::extract::Json(body): crate::extract::Json<NewTable>,
-) -> Result<(StatusCode, Json<TableDetail>), ApiError> {
+) -> Result<Acted<(StatusCode, Json<TableDetail>)>, ApiError> {
     let columns: Vec<ddl::NewColumn> = body.columns.into_iter().map(ddl::NewColumn::from).collect();
-    let relation = state
-        .in_transaction(&db, async |tx| {
-            ddl::table::create(tx, TablePath::new(&db, &schema, &body.name), &columns).await
-        })
+    let acted = state
+        .act(
+            &db,
+            ActionKind::CreateTable,
+            async |tx| ddl::table::create(tx, TablePath::new(&db, &schema, &body.name), &columns).await,
+            |relation| summary::structure(Verb::Create, "table", &relation.info.name),
+        )
         .await?;
-    Ok((StatusCode::CREATED, Json(TableDetail::from(relation))))
+    Ok(acted.map(|relation| (StatusCode::CREATED, Json(TableDetail::from(relation)))))
 }
 
 /// Renames a table.
@@ -258,7 +264,8 @@ pub async fn create(
     ),
     request_body = TableName,
     responses(
-        (status = 200, description = "Renamed", body = TableDetail),
+        (status = 200, description = "Renamed", body = TableDetail,
+         headers(("Strata-Action" = i64, description = "The action this write made, to undo it by"))),
         (status = 400, description = "A bad name", body = crate::error::Problem,
          content_type = "application/problem+json"),
         (status = 404, description = "No such database, schema or table", body = crate::error::Problem,
@@ -273,11 +280,16 @@ pub async fn rename(
     State(state): State<AppState>,
     Path((db, schema, table)): Path<(String, String, String)>,
     crate::extract::Json(body): crate::extract::Json<TableName>,
-) -> Result<Json<TableDetail>, ApiError> {
-    let relation = state
-        .in_transaction(&db, async |tx| ddl::table::rename(tx, TablePath::new(&db, &schema, &table), &body.name).await)
+) -> Result<Acted<Json<TableDetail>>, ApiError> {
+    let acted = state
+        .act(
+            &db,
+            ActionKind::RenameTable,
+            async |tx| ddl::table::rename(tx, TablePath::new(&db, &schema, &table), &body.name).await,
+            |relation| summary::structure(Verb::Rename { to: &relation.info.name }, "table", &table),
+        )
         .await?;
-    Ok(Json(TableDetail::from(relation)))
+    Ok(acted.map(|relation| Json(TableDetail::from(relation))))
 }
 
 /// Drops a table; one that other tables reference only with `cascade=true` (which drops their
@@ -293,7 +305,8 @@ pub async fn rename(
         ("cascade" = Option<bool>, Query, description = "Drop foreign keys and views that depend on it too"),
     ),
     responses(
-        (status = 204, description = "Dropped"),
+        (status = 204, description = "Dropped",
+         headers(("Strata-Action" = i64, description = "The action this write made, to undo it by"))),
         (status = 404, description = "No such database, schema or table", body = crate::error::Problem,
          content_type = "application/problem+json"),
         (status = 409, description = "Other tables reference it (listed in `referenced_by`), or views depend on it",
@@ -306,9 +319,14 @@ pub async fn drop(
     State(state): State<AppState>,
     Path((db, schema, table)): Path<(String, String, String)>,
     Cascade(cascade): Cascade,
-) -> Result<StatusCode, ApiError> {
-    state
-        .in_transaction(&db, async |tx| ddl::table::drop(tx, TablePath::new(&db, &schema, &table), cascade).await)
+) -> Result<Acted<StatusCode>, ApiError> {
+    let acted = state
+        .act(
+            &db,
+            ActionKind::DeleteTable,
+            async |tx| ddl::table::drop(tx, TablePath::new(&db, &schema, &table), cascade).await,
+            |()| summary::structure(Verb::Delete, "table", &table),
+        )
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(acted.map(|()| StatusCode::NO_CONTENT))
 }

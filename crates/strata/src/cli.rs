@@ -32,6 +32,19 @@ pub enum Command {
     Psql(PsqlArgs),
     /// Run a program with PG* variables and DATABASE_URL pointing at Strata's database.
     Exec(ExecArgs),
+    /// List the changes made to a database (actions), newest first.
+    Actions(ActionsArgs),
+    /// Undo an action, as a new action; refused if later actions changed the same data.
+    Undo(UndoArgs),
+    /// Redo an undone action.
+    Redo(RedoArgs),
+    /// Show every version of a row, newest first.
+    History(HistoryArgs),
+    /// Put deleted rows back, with their old keys.
+    Restore(RestoreArgs),
+    /// Look after the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 /// Where the database is: `--database-url`, else the embedded cluster in `--data-dir`.
@@ -49,6 +62,110 @@ pub struct DatabaseArgs {
     /// Directory of PostgreSQL's server programs for the embedded database [default: searched].
     #[arg(long, env = "PG_BINDIR", value_name = "DIR")]
     pub pg_bindir: Option<PathBuf>,
+}
+
+/// The database an audit command works on, and how it answers.
+#[derive(Debug, Args)]
+pub struct AuditTarget {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Database in the embedded cluster [default: main].
+    #[arg(long, short = 'd', value_name = "NAME")]
+    pub db: Option<String>,
+
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `strata actions`.
+#[derive(Debug, Args)]
+pub struct ActionsArgs {
+    /// Only actions that changed this table: `schema.table`, or a table in `public`.
+    #[arg(long, value_name = "T")]
+    pub table: Option<String>,
+
+    /// Show at most this many, 1 to 1000.
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=1000))]
+    pub limit: i64,
+
+    #[command(flatten)]
+    pub target: AuditTarget,
+}
+
+/// `strata undo`.
+#[derive(Debug, Args)]
+pub struct UndoArgs {
+    /// The action to undo (its id, as `strata actions` lists it).
+    #[arg(value_name = "ACTION_ID")]
+    pub id: i64,
+
+    /// Undo the later actions in the way first, newest first.
+    #[arg(long)]
+    pub cascade: bool,
+
+    #[command(flatten)]
+    pub target: AuditTarget,
+}
+
+/// `strata redo`.
+#[derive(Debug, Args)]
+pub struct RedoArgs {
+    /// The undone action to redo.
+    #[arg(value_name = "ACTION_ID")]
+    pub id: i64,
+
+    #[command(flatten)]
+    pub target: AuditTarget,
+}
+
+/// `strata history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The table: `schema.table`, or a table in `public`.
+    #[arg(long, value_name = "T")]
+    pub table: String,
+
+    /// The row's primary key value.
+    #[arg(long, value_name = "KEY")]
+    pub row: String,
+
+    #[command(flatten)]
+    pub target: AuditTarget,
+}
+
+/// `strata restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The table: `schema.table`, or a table in `public`.
+    #[arg(long, value_name = "T")]
+    pub table: String,
+
+    /// A deleted row's primary key value; repeat for several.
+    #[arg(long = "row", value_name = "KEY", required = true)]
+    pub rows: Vec<String>,
+
+    #[command(flatten)]
+    pub target: AuditTarget,
+}
+
+/// `strata audit ...`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Forget the actions made before a date, and what was kept to undo them.
+    Prune(PruneArgs),
+}
+
+/// `strata audit prune`.
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Forget actions older than this: a date or timestamp PostgreSQL reads (2026-01-01).
+    #[arg(long, value_name = "DATE")]
+    pub before: String,
+
+    #[command(flatten)]
+    pub target: AuditTarget,
 }
 
 /// `strata serve`.

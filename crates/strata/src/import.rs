@@ -2,7 +2,8 @@
 //!
 //! The file is read twice (`strata_import::plan`, then the load), both times on blocking
 //! threads, with a progress bar on a terminal. Creating and loading the table is one
-//! transaction: an error, or Ctrl-C, leaves the database as it was.
+//! transaction and one action (`import` or `append`, "Imported orders.csv into orders (1,000
+//! rows)"): an error, or Ctrl-C, leaves the database as it was.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
+use strata_api::summary;
+use strata_db::audit::action::{self, ActionKind};
 use strata_db::load::{self, Destination, Loaded, ProgressFn};
 use strata_import::{DateOrder, ImportOptions, Phase, Plan, Progress, names};
 use strata_sql::{Ident, QualifiedName};
@@ -64,9 +67,15 @@ pub async fn run(args: ImportArgs, database: Database) -> anyhow::Result<()> {
         (None, Some(name)) => Destination::Create(Ident::new(name.as_str()).context("invalid --table")?),
         (None, None) => Destination::CreateFree(names::table_name_from_path(&input.stem)),
     };
+    let append = matches!(destination, Destination::Append { .. });
+    let kind = if append { ActionKind::Append } else { ActionKind::Import };
+    let action = action::begin(&tx, kind, kind.as_str()).await?;
     let progress: ProgressFn = Box::new(bar.reporter());
     let (table, loaded) =
         load::import(&tx, &schema, &destination, input.path(), &plan, progress).await.with_context(|| shown.clone())?;
+    let summary = summary::import(&input.name, table.name.as_str(), loaded.rows, append);
+    // COPY into a new table is not in its history: the loader counts the action's rows.
+    action::describe(&tx, action, &summary, i64::try_from(loaded.rows).ok()).await?;
     tx.commit().await.context("committing the import")?;
     drop(client);
     database.close().await;
@@ -80,6 +89,8 @@ struct Input {
     path: PathBuf,
     stem: PathBuf,
     shown: String,
+    /// Its file name, for the action's summary.
+    name: String,
     _spool: Option<tempfile::NamedTempFile>,
 }
 
@@ -89,13 +100,17 @@ impl Input {
             let mut spool = tempfile::NamedTempFile::new().context("creating a temporary file for standard input")?;
             std::io::copy(&mut std::io::stdin().lock(), &mut spool).context("reading standard input")?;
             let path = spool.path().to_path_buf();
-            return Ok(Input { path, stem: "-".into(), shown: "standard input".into(), _spool: Some(spool) });
+            let shown = String::from("standard input");
+            return Ok(Input { path, stem: "-".into(), name: shown.clone(), shown, _spool: Some(spool) });
         }
         std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
         Ok(Input {
             path: file.to_path_buf(),
             stem: file.to_path_buf(),
             shown: file.display().to_string(),
+            name: file
+                .file_name()
+                .map_or_else(|| file.display().to_string(), |name| name.to_string_lossy().into_owned()),
             _spool: None,
         })
     }

@@ -1,6 +1,7 @@
 //! The `strata` binary: parses the command line, sets up logging, runs a command, and turns
 //! errors into one clear message and a non-zero exit code.
 
+mod audit;
 mod cli;
 mod config;
 mod connect;
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{AuditCommand, Cli, Command};
 use crate::config::{Database, FileConfig, Serve};
 
 fn main() -> ExitCode {
@@ -51,6 +52,12 @@ async fn run(command: Command, file: FileConfig) -> anyhow::Result<ExitCode> {
             let program = args.command.remove(0);
             exec::run(database, args.db, program, args.command).await
         }
+        Command::Actions(args) => audit::actions(args, &file).await.map(|()| ExitCode::SUCCESS),
+        Command::Undo(args) => audit::undo(args, &file).await.map(|()| ExitCode::SUCCESS),
+        Command::Redo(args) => audit::redo(args, &file).await.map(|()| ExitCode::SUCCESS),
+        Command::History(args) => audit::history(args, &file).await.map(|()| ExitCode::SUCCESS),
+        Command::Restore(args) => audit::restore(args, &file).await.map(|()| ExitCode::SUCCESS),
+        Command::Audit(AuditCommand::Prune(args)) => audit::prune(args, &file).await.map(|()| ExitCode::SUCCESS),
     }
 }
 

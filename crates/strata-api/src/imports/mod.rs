@@ -20,17 +20,18 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
+use strata_db::audit::action::{self, ActionKind};
 use strata_db::catalog;
 use strata_db::load::{self, Destination, Mapping};
 use strata_import::{ColumnType, DateOrder, ImportOptions, Plan, names};
 use strata_sql::{Ident, QualifiedName};
 use utoipa::ToSchema;
 
-use session::{Choice, Draft, Session};
+use session::{Choice, Committed, Draft, Session};
 pub use session::{ImportStatus, Sessions, State as ImportState};
 
 use crate::extract::{self, Path, QueryPairs};
-use crate::{ApiError, AppState};
+use crate::{ApiError, AppState, summary};
 
 /// What an upload became: how the file reads, its columns and first rows.
 #[derive(Debug, Serialize, ToSchema)]
@@ -440,23 +441,32 @@ async fn resolve_destination(
     Ok((schema_name, target))
 }
 
-/// The load: one transaction, reporting its progress to the session.
+/// The load: one transaction and one action (`import` or `append`, described with the rows
+/// loaded), reporting its progress to the session.
 async fn run(
     state: AppState,
     session: Arc<Session>,
     schema: Ident,
     destination: Destination,
     plan: Plan,
-) -> Result<(QualifiedName, load::Loaded), ApiError> {
-    let mut client = state.databases.client(&session.db).await?;
-    let tx = client.transaction().await.map_err(strata_db::Error::postgres("starting the import"))?;
+) -> Result<Committed, ApiError> {
+    let append = matches!(destination, Destination::Append { .. });
+    let kind = if append { ActionKind::Append } else { ActionKind::Import };
     let progress = {
         let session = session.clone();
         Box::new(move |progress| session.progress(progress))
     };
-    let loaded = load::import(&tx, &schema, &destination, &session.path()?, &plan, progress).await?;
-    tx.commit().await.map_err(strata_db::Error::postgres("committing the import"))?;
-    Ok(loaded)
+    state
+        .in_transaction(&session.db, async |tx| {
+            let action = action::begin(tx, kind, kind.as_str()).await?;
+            let (table, loaded) = load::import(tx, &schema, &destination, &session.path()?, &plan, progress).await?;
+            let summary = summary::import(&session.file_name, table.name.as_str(), loaded.rows, append);
+            // COPY into a new table is not in its history: the loader counts the action's rows.
+            let rows = i64::try_from(loaded.rows).ok();
+            action::describe(tx, action, &summary, rows).await?;
+            Ok::<_, ApiError>(Committed { table, loaded, action })
+        })
+        .await
 }
 
 /// The import's schema as a name; 404 if the database or schema does not exist.

@@ -221,6 +221,7 @@ impl Session {
             rows_done: 0,
             rows_total: draft.plan.rows,
             table: None,
+            action: None,
             warnings: draft.plan.warnings.clone(),
             error: None,
         };
@@ -294,6 +295,7 @@ impl Session {
                     rows_done: 0,
                     rows_total: draft.plan.rows,
                     table: None,
+                    action: None,
                     error: None,
                     ..status.clone()
                 };
@@ -307,7 +309,7 @@ impl Session {
     /// ends: a panic fails the import instead of leaving it running.
     pub fn spawn<F>(self: &Arc<Session>, load: F)
     where
-        F: Future<Output = Result<(QualifiedName, Loaded), ApiError>> + Send + 'static,
+        F: Future<Output = Result<Committed, ApiError>> + Send + 'static,
     {
         let task = tokio::spawn(load);
         *self.task.lock().expect("task lock") = Some(task.abort_handle());
@@ -331,16 +333,17 @@ impl Session {
         }
     }
 
-    /// Records how the load ended: the table and rows written (the upload is deleted then),
-    /// or the error (the upload stays for another try).
-    fn finish(&self, result: Result<(QualifiedName, Loaded), ApiError>) {
+    /// Records how the load ended: the table and rows written and the action (the upload is
+    /// deleted then), or the error (the upload stays for another try).
+    fn finish(&self, result: Result<Committed, ApiError>) {
         self.task.lock().expect("task lock").take();
         if result.is_ok() {
             self.file.lock().expect("file lock").take();
         }
         self.status.send_modify(|status| match result {
-            Ok((table, loaded)) => {
+            Ok(Committed { table, loaded, action }) => {
                 status.state = State::Done;
+                status.action = Some(action);
                 status.rows_done = loaded.rows;
                 status.warnings.extend(loaded.unmapped_warning(&table));
                 status.table = Some(table.name.as_str().to_string());
@@ -366,6 +369,16 @@ impl Session {
         let idle = self.last_used.lock().expect("last use lock").elapsed();
         idle > limit && self.status.borrow().state != State::Running
     }
+}
+
+/// A load committed: the table written, what was done, and the action it was.
+pub struct Committed {
+    /// The table.
+    pub table: QualifiedName,
+    /// The rows written.
+    pub loaded: Loaded,
+    /// The action's id.
+    pub action: i64,
 }
 
 /// What the user decided so far: the options given, the plan they produced, and a choice per
@@ -455,6 +468,8 @@ pub struct ImportStatus {
     pub rows_total: u64,
     /// The table written, once done.
     pub table: Option<String>,
+    /// The import's action, once done (to undo it by).
+    pub action: Option<i64>,
     /// Things the user should know about the file and the load.
     pub warnings: Vec<String>,
     /// Why it failed (with `line` and `column` when known), if it did.
@@ -553,8 +568,9 @@ mod tests {
         loading.begin(|_| Ok(())).unwrap();
         let table = QualifiedName::new(strata_sql::Ident::new("public").unwrap(), strata_sql::Ident::new("a").unwrap());
         let loaded = Loaded { rows: 1, id_column: None, unmapped: Vec::new() };
-        loading.spawn(async move { Ok((table, loaded)) });
-        assert_eq!(settled(&loading).await.state, State::Done);
+        loading.spawn(async move { Ok(Committed { table, loaded, action: 7 }) });
+        let done = settled(&loading).await;
+        assert_eq!((done.state, done.action), (State::Done, Some(7)));
         assert!(!file.exists(), "the upload is deleted once loaded");
         assert_eq!(loading.path().unwrap_err().problem().status, 409);
     }
