@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, array, getHealth, type Fetch, type Health, optionalString, readJson, record, ShapeError, string, strings } from './api';
+import { actionHeader, ApiError, array, getHealth, onAction, send, sendJson, type Fetch, type Health, optionalString, readJson, record, ShapeError, string, strings } from './api';
 
 /** A fetch stub that answers every call with `response` and records the calls. */
 function answering(response: Response | Error) {
@@ -187,5 +187,28 @@ describe('readJson', () => {
   it('turns a shape error into an invalid ApiError', async () => {
     const err = await readJson('/x', json([]), (body) => record(body)).catch((e: unknown) => e);
     expect(fields(err)).toMatchObject({ kind: 'invalid', title: 'Unexpected answer from /x', detail: 'the body is not a JSON object' });
+  });
+});
+
+describe('Strata-Action', () => {
+  it('reads an action id from the header, and nothing else', () => {
+    expect(actionHeader(new Headers({ 'Strata-Action': '42' }))).toBe(42);
+    expect(actionHeader(new Headers({ 'Strata-Action': 'abc' }))).toBeNull();
+    expect(actionHeader(new Headers())).toBeNull();
+  });
+
+  it('announces the action of a write; send answers it without announcing', async () => {
+    const seen: { id: number; path: string }[] = [];
+    const stop = onAction((action) => seen.push(action));
+    const fetch: Fetch = () =>
+      Promise.resolve(new Response('{}', { status: 200, headers: { 'content-type': 'application/json', 'Strata-Action': '7' } }));
+    try {
+      await sendJson('PATCH', '/api/v1/databases/main/x', {}, (b) => b, { fetch });
+      const sent = await send('POST', '/api/v1/databases/main/y', undefined, (b) => b, { fetch });
+      expect(sent).toEqual({ body: {}, action: 7 });
+    } finally {
+      stop();
+    }
+    expect(seen).toEqual([{ id: 7, path: '/api/v1/databases/main/x' }]);
   });
 });

@@ -121,14 +121,69 @@ export function getJson<T>(
  * Sends `body` as JSON with `method` to `path` and parses the JSON answer with
  * `parse` (a 204 answer parses `null`), or throws an `ApiError`.
  */
-export function sendJson<T>(
+export async function sendJson<T>(
   method: 'POST' | 'PATCH' | 'PUT' | 'DELETE',
   path: string,
   body: unknown,
   parse: (body: unknown) => T,
   options: CallOptions = {},
 ): Promise<T> {
-  return requestJson(method, path, body, parse, options);
+  const sent = await send(method, path, body, parse, options);
+  if (sent.action !== null) announceAction({ id: sent.action, path });
+  return sent.body;
+}
+
+/** A write's parsed answer and the action the server recorded for it. */
+export interface Sent<T> {
+  body: T;
+  /** The id in the `Strata-Action` header; `null` when the server sent none. */
+  action: number | null;
+}
+
+/**
+ * Sends `body` like {@link sendJson} but answers the response's action too, and
+ * does not announce it: for writes that are not the user's own new changes
+ * (undo and redo report what they did in their body).
+ */
+export async function send<T>(
+  method: 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+  path: string,
+  body: unknown,
+  parse: (body: unknown) => T,
+  options: CallOptions = {},
+): Promise<Sent<T>> {
+  let action: number | null = null;
+  const parsed = await requestJson(method, path, body, parse, options, (response) => {
+    action = actionHeader(response.headers);
+  });
+  return { body: parsed, action };
+}
+
+/** The action id of a `Strata-Action` header; `null` when absent or not an id. */
+export function actionHeader(headers: Headers): number | null {
+  const value = headers.get('strata-action')?.trim();
+  if (!value || !/^\d+$/.test(value)) return null;
+  const id = Number(value);
+  return Number.isSafeInteger(id) ? id : null;
+}
+
+/** A write this tab made: the action the server recorded and the API path it went to. */
+export interface Announced {
+  id: number;
+  path: string;
+}
+
+const actionListeners = new Set<(action: Announced) => void>();
+
+/** Calls `listener` with every action this tab's writes make; answers how to stop. */
+export function onAction(listener: (action: Announced) => void): () => void {
+  actionListeners.add(listener);
+  return () => actionListeners.delete(listener);
+}
+
+/** Tells the listeners about an action this tab made (a write, or an import's `done` event). */
+export function announceAction(action: Announced): void {
+  for (const listener of actionListeners) listener(action);
 }
 
 async function requestJson<T>(
@@ -137,6 +192,7 @@ async function requestJson<T>(
   requestBody: unknown,
   parse: (body: unknown) => T,
   options: CallOptions,
+  onresponse?: (response: Response) => void,
 ): Promise<T> {
   const doFetch: Fetch = options.fetch ?? ((input, init) => fetch(input, init));
   const headers: Record<string, string> = { Accept: 'application/json' };
@@ -158,6 +214,7 @@ async function requestJson<T>(
       cause,
     });
   }
+  if (response.ok) onresponse?.(response);
   return readJson(path, response, parse);
 }
 

@@ -242,7 +242,7 @@ describe('watching an import', () => {
 });
 
 function parseImportStatus(): ImportStatus {
-  return { id: '6f1c', state: 'done', rowsDone: 1000, rowsTotal: 1000, table: 'orders', warnings: [], error: null };
+  return { id: '6f1c', state: 'done', rowsDone: 1000, rowsTotal: 1000, table: 'orders', warnings: [], error: null, action: null };
 }
 
 describe('wizard logic', () => {

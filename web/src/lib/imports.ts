@@ -14,6 +14,7 @@
  * is read exactly like every other call.
  */
 import {
+  announceAction,
   ApiError,
   array,
   type CallOptions,
@@ -96,6 +97,8 @@ export interface ImportStatus {
   table: string | null;
   warnings: string[];
   error: ImportProblem | null;
+  /** The action the finished import made (its `done` event's `action`); `null` before or without one. */
+  action: number | null;
 }
 
 /** A `progress` event. */
@@ -292,8 +295,13 @@ export function watchImport(
 
   const finish = (status: ImportStatus) => {
     stop();
-    if (status.state === 'failed') handlers.onfailed(status);
-    else handlers.ondone(status);
+    if (status.state === 'failed') {
+      handlers.onfailed(status);
+      return;
+    }
+    // The import is this tab's own action: Ctrl+Z in the grid can undo it.
+    if (status.action !== null) announceAction({ id: status.action, path: importsPath(db, schema) });
+    handlers.ondone(status);
   };
 
   const guarded = (type: string) => (event: MessageEvent<string>) => {
@@ -434,6 +442,7 @@ export function parseStatus(body: unknown): ImportStatus {
     table: optionalString(s, 'table'),
     warnings: s.warnings === undefined || s.warnings === null ? [] : strings(s.warnings, 'warnings'),
     error: s.error === null || s.error === undefined ? null : parseProblem(s.error),
+    action: typeof s.action === 'number' && Number.isSafeInteger(s.action) ? s.action : null,
   };
 }
 

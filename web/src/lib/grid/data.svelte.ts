@@ -251,6 +251,11 @@ export class TableData {
     return keyId(keyOf(row, this.detail?.primaryKey ?? []));
   }
 
+  /** Resolves once every write sent so far is answered (so its action is known). */
+  settled(): Promise<void> {
+    return this.#queue.then(() => undefined);
+  }
+
   #enqueue<T>(work: () => Promise<T>): Promise<T> {
     const done = this.#queue.then(work);
     this.#queue = done.catch(() => undefined);

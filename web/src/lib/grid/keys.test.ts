@@ -53,6 +53,13 @@ describe('keyAction', () => {
     check({ key: 'v', mod: true }, null);
     check({ key: ' ', shift: true }, { kind: 'select-row' });
   });
+  it('undoes on Ctrl+Z, redoes on Ctrl+Shift+Z and Ctrl+Y', () => {
+    check({ key: 'z', mod: true }, { kind: 'undo' });
+    check({ key: 'Z', mod: true, shift: true }, { kind: 'redo' });
+    check({ key: 'y', mod: true }, { kind: 'redo' });
+    // Without Ctrl, z is typing into the cell.
+    check({ key: 'z' }, { kind: 'edit', initial: 'z' });
+  });
   it('opens the column menu and escapes', () => {
     check({ key: 'ArrowDown', alt: true }, { kind: 'column-menu' });
     check({ key: 'x', alt: true }, null);

@@ -6,6 +6,7 @@
  * ```ts
  * keyAction({ key: 'Enter' }, state); // { kind: 'edit', initial: null }
  * keyAction({ key: 'x' }, state);     // { kind: 'edit', initial: 'x' } (typing replaces)
+ * keyAction({ key: 'z', mod: true }, state); // { kind: 'undo' }
  * ```
  */
 import { type Bounds, type Cell, moved } from './selection';
@@ -40,6 +41,8 @@ export type KeyAction =
   | { kind: 'select-row' }
   | { kind: 'select-all' }
   | { kind: 'copy' }
+  | { kind: 'undo' }
+  | { kind: 'redo' }
   | { kind: 'column-menu' }
   | { kind: 'escape' }
   | null;
@@ -50,6 +53,9 @@ export function keyAction(press: KeyPress, state: KeyState): KeyAction {
     const letter = key.toLowerCase();
     if (letter === 'a') return { kind: 'select-all' };
     if (letter === 'c') return { kind: 'copy' };
+    // Ctrl+Z undoes this tab's last own change; Ctrl+Shift+Z and Ctrl+Y redo.
+    if (letter === 'z') return shift ? { kind: 'redo' } : { kind: 'undo' };
+    if (letter === 'y') return { kind: 'redo' };
     // Ctrl+arrows, Ctrl+Home/End jump; anything else (Ctrl+V fires `paste`) is the browser's.
     return key.startsWith('Arrow') || key === 'Home' || key === 'End' ? (move(press, state) ?? null) : null;
   }
