@@ -227,6 +227,8 @@ BEGIN
             AND tgname IN ('strata_audit_insert', 'strata_audit_key')) = 2 THEN
         RETURN true;
     END IF;
+    -- Two writers meeting a new table would race to create its history table.
+    PERFORM pg_advisory_xact_lock(hashtext('strata.audit_table'));
     IF NOT strata.audit_sync(rel) THEN
         RETURN false;
     END IF;
