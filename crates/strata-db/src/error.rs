@@ -128,6 +128,17 @@ pub enum Error {
         /// The keys no row has, as sent.
         keys: Vec<serde_json::Map<String, serde_json::Value>>,
     },
+    /// Deleted rows to restore have keys that rows use again.
+    #[error(
+        "{table} has rows with the key {} again; nothing was restored (change or delete those rows first)",
+        keys.join(", ")
+    )]
+    KeysInUse {
+        /// The table, `schema.table`.
+        table: String,
+        /// The keys in use, as sent.
+        keys: Vec<String>,
+    },
     /// Rows to delete are still referenced by other rows.
     #[error("{reason}; delete or change the referencing rows first")]
     StillReferenced {

@@ -8,6 +8,11 @@
 //! A new table is created, filled with `COPY ... (FORMAT binary, FREEZE)` (its rows need no
 //! later vacuum to be visible to all), then given its primary key (one index build beats a
 //! million inserts into it) and analyzed so row estimates are right at once.
+//!
+//! Both are recorded in the audit trail: a new table is audited after its COPY (the imported rows
+//! are not history; undoing the import moves the table to the trash) and is a structure step of
+//! the transaction's action; a table appended to is audited before the rows go in, so they are
+//! history like any insert.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -22,6 +27,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{GenericClient, Transaction};
 
 use crate::Error;
+use crate::audit::{self, steps};
 
 /// Chunks of COPY data in flight between the encoder and the server.
 const CHUNKS_IN_FLIGHT: usize = 4;
@@ -221,6 +227,8 @@ pub async fn create_and_load(
     ))
     .await
     .map_err(Error::postgres(format!("indexing {table}")))?;
+    audit::track(tx, &table.to_string()).await?;
+    steps::created(tx, steps::relid(tx, table).await?, table).await?;
     Ok(Loaded { rows, id_column: Some(id.as_str().to_string()), unmapped: Vec::new() })
 }
 
@@ -249,6 +257,7 @@ pub async fn append(
     if !relation_exists(tx, table).await? {
         return Err(LoadError::NoSuchTable(table.to_string()));
     }
+    audit::track(tx, &table.to_string()).await?;
     let target = table_columns(tx, table).await?;
     let chosen: Vec<&String> = mapping.values().flatten().collect();
     let mut mapped = plan.clone();

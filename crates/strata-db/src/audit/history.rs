@@ -4,8 +4,9 @@
 use serde_json::{Map, Value};
 use tokio_postgres::{GenericClient, Transaction};
 
-use crate::Error;
+use super::audited::{self, AuditedTable};
 use crate::ddl::TablePath;
+use crate::{Error, catalog};
 
 /// What a change did to a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,8 +56,59 @@ pub struct DeletedRow {
 /// Every version of the row with primary key `key` (as text) of table `path`, newest first;
 /// empty when history has none.
 pub async fn row_history(client: &impl GenericClient, path: TablePath<'_>, key: &str) -> Result<Vec<Version>, Error> {
-    let _ = (client, path, key);
-    todo!("audit::history::row_history")
+    let Some(table) = audited(client, path).await? else { return Ok(Vec::new()) };
+    let (name, history, column, hkey, typ) =
+        (&table.table, &table.history, &table.key().ident, &table.key().history, &table.key_type);
+    // Each entry holds the row as it was before its change; the row a change left is the next
+    // entry's old row, or the current row after the newest change.
+    let sql = format!(
+        "WITH e AS (SELECT h._seq, h._action, h._op, CASE WHEN h._op <> 'I' THEN {old} END AS old \
+                    FROM {history} h WHERE h.{hkey} = $1::text::{typ}) \
+         SELECT e._action, to_json(a.at)#>>'{{}}', a.actor, a.summary, e._op::text, \
+                CASE WHEN lead(e._seq) OVER w IS NULL \
+                     THEN (SELECT {current} FROM {name} p WHERE p.{column} = $1::text::{typ}) \
+                     ELSE lead(e.old) OVER w END, \
+                e.old \
+         FROM e JOIN strata.action a ON a.id = e._action \
+         WINDOW w AS (ORDER BY e._seq) ORDER BY e._seq DESC",
+        old = table.json("h", true),
+        current = table.json("p", false),
+    );
+    let rows = client.query(&sql, &[&key]).await.map_err(key_error("reading the row's history"))?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let after = object(row.get(5));
+            let before = object(row.get(6));
+            let change = match (row.get::<_, &str>(4), &after) {
+                ("I", _) => Change::Insert,
+                ("D", _) | (_, None) => Change::Delete,
+                _ => Change::Update,
+            };
+            let changed = match change {
+                Change::Delete => Vec::new(),
+                _ => table
+                    .columns
+                    .iter()
+                    .filter(|column| {
+                        let value =
+                            |row: &Option<Map<String, Value>>| row.as_ref().map(|r| r.get(&column.name).cloned());
+                        change == Change::Insert || value(&before) != value(&after)
+                    })
+                    .map(|column| column.name.clone())
+                    .collect(),
+            };
+            Version {
+                action: row.get(0),
+                at: row.get(1),
+                user: row.get(2),
+                summary: row.get(3),
+                change,
+                values: after,
+                changed,
+            }
+        })
+        .collect())
 }
 
 /// The rows of `path` deleted and not back since, newest deletion first, at most `limit`.
@@ -65,14 +117,98 @@ pub async fn deleted_rows(
     path: TablePath<'_>,
     limit: i64,
 ) -> Result<Vec<DeletedRow>, Error> {
-    let _ = (client, path, limit);
-    todo!("audit::history::deleted_rows")
+    let Some(table) = audited(client, path).await? else { return Ok(Vec::new()) };
+    let (name, history, column, hkey) = (&table.table, &table.history, &table.key().ident, &table.key().history);
+    let sql = format!(
+        "WITH newest AS (SELECT h.{hkey} AS k, max(h._seq) AS s FROM {history} h GROUP BY 1) \
+         SELECT d.{hkey}::text, {old}, d._action, to_json(a.at)#>>'{{}}', a.actor \
+         FROM newest n JOIN {history} d ON d._seq = n.s AND d._op = 'D' \
+         JOIN strata.action a ON a.id = d._action \
+         WHERE NOT EXISTS (SELECT 1 FROM {name} p WHERE p.{column} = n.k) \
+         ORDER BY d._seq DESC LIMIT $1",
+        old = table.json("d", true),
+    );
+    let rows =
+        client.query(&sql, &[&limit.clamp(1, 1000)]).await.map_err(Error::postgres("reading the deleted rows"))?;
+    Ok(rows
+        .iter()
+        .map(|row| DeletedRow {
+            key: row.get(0),
+            values: object(row.get(1)).unwrap_or_default(),
+            action: row.get(2),
+            at: row.get(3),
+            user: row.get(4),
+        })
+        .collect())
 }
 
 /// Puts the deleted rows `keys` of `path` back with their old keys and values, in the caller's
 /// transaction and action; returns how many. A key that is in use again, or never was deleted,
 /// is an error and nothing is restored.
 pub async fn restore(tx: &Transaction<'_>, path: TablePath<'_>, keys: &[String]) -> Result<u64, Error> {
-    let _ = (tx, path, keys);
-    todo!("audit::history::restore")
+    let table = audited(tx, path).await?;
+    let Some(table) = table else {
+        return Err(missing("key", keys.to_vec()));
+    };
+    let (name, history, column, hkey, typ) =
+        (&table.table, &table.history, &table.key().ident, &table.key().history, &table.key_type);
+    let wanted = format!(
+        "WITH wanted AS (SELECT DISTINCT x.given, x.given::{typ} AS k FROM unnest($1::text[]) AS x(given)), \
+              newest AS (SELECT h.{hkey} AS k, max(h._seq) AS s FROM {history} h \
+                         WHERE h.{hkey} IN (SELECT k FROM wanted) GROUP BY 1)"
+    );
+    let sql = format!(
+        "{wanted} SELECT w.given, EXISTS (SELECT 1 FROM {name} p WHERE p.{column} = w.k), coalesce(d._op = 'D', false) \
+         FROM wanted w LEFT JOIN newest n ON n.k = w.k LEFT JOIN {history} d ON d._seq = n.s ORDER BY w.given"
+    );
+    let rows = tx.query(&sql, &[&keys]).await.map_err(key_error("looking for the deleted rows"))?;
+    let in_use: Vec<String> = rows.iter().filter(|row| row.get(1)).map(|row| row.get(0)).collect();
+    if !in_use.is_empty() {
+        return Err(Error::KeysInUse { table: table.label.clone(), keys: in_use });
+    }
+    let unknown: Vec<String> = rows.iter().filter(|row| !row.get::<_, bool>(2)).map(|row| row.get(0)).collect();
+    if !unknown.is_empty() {
+        return Err(missing(&table.key().name, unknown));
+    }
+    let columns = table.columns.iter().map(|c| c.ident.to_string()).collect::<Vec<_>>().join(", ");
+    let values = table.columns.iter().map(|c| format!("d.{}", c.history)).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "{wanted} INSERT INTO {name} ({columns}){overriding} \
+         SELECT {values} FROM newest n JOIN {history} d ON d._seq = n.s AND d._op = 'D'",
+        overriding = table.overriding()
+    );
+    tx.execute(&sql, &[&keys]).await.map_err(Error::postgres(format!("restoring rows of {}", table.label)))
+}
+
+/// The audited table `path`; `None` for a relation without history (a view, a table without a
+/// single-column key); [`Error::UnknownTable`] and the like when there is no such relation.
+async fn audited(client: &impl GenericClient, path: TablePath<'_>) -> Result<Option<AuditedTable>, Error> {
+    match audited::by_name(client, path.schema, path.table).await? {
+        Some(table) => Ok(Some(table)),
+        None => catalog::relation(client, path.database, path.schema, path.table, false).await.map(|_| None),
+    }
+}
+
+/// A JSON object read from PostgreSQL (`None` for SQL NULL).
+fn object(value: Option<Value>) -> Option<Map<String, Value>> {
+    match value {
+        Some(Value::Object(map)) => Some(map),
+        _ => None,
+    }
+}
+
+/// Keys that name no deleted row, as [`Error::MissingRows`] says them.
+fn missing(column: &str, keys: Vec<String>) -> Error {
+    let keys = keys.into_iter().map(|key| Map::from_iter([(column.to_string(), Value::String(key))])).collect();
+    Error::MissingRows { keys }
+}
+
+/// A key that is not a value of the key's type is the caller's mistake, not a failure.
+fn key_error(context: &'static str) -> impl FnOnce(tokio_postgres::Error) -> Error {
+    move |err| match err.code() {
+        Some(code) if code.code().starts_with("22") => {
+            Error::BadParameter { parameter: "key".into(), reason: crate::error::describe(&err) }
+        }
+        _ => Error::postgres(context)(err),
+    }
 }

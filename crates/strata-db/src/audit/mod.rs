@@ -22,6 +22,7 @@
 //! ```
 
 pub mod action;
+mod audited;
 pub mod history;
 pub mod prune;
 pub mod steps;

@@ -4,9 +4,15 @@
 //! first (newest first) when asked to cascade. Each call is one transaction's work: nothing is
 //! ever half undone.
 
+mod conflict;
+mod table;
+
 use tokio_postgres::Transaction;
 
-use super::action::ActionInfo;
+use self::table::TableUndo;
+use super::action::{self, ActionInfo, ActionKind};
+use super::audited::AuditedTable;
+use super::steps;
 use crate::Error;
 
 /// What an undo or redo did.
@@ -63,6 +69,15 @@ pub enum UndoError {
         /// What conflicts, newest action first.
         conflicts: Vec<Conflict>,
     },
+    /// The action cannot be undone any more: a table it changed is gone (dropped outside
+    /// Strata), or its history was pruned.
+    #[error("action {id} cannot be undone: {reason}")]
+    Unavailable {
+        /// The action.
+        id: i64,
+        /// Why, for people.
+        reason: String,
+    },
     /// A statement failed.
     #[error(transparent)]
     Database(#[from] Error),
@@ -71,12 +86,152 @@ pub enum UndoError {
 /// Undoes action `id` (and, with `cascade`, the later actions in its way) as new actions of kind
 /// `undo`, in the caller's transaction.
 pub async fn undo(tx: &Transaction<'_>, id: i64, cascade: bool) -> Result<Undone, UndoError> {
-    let _ = (tx, id, cascade);
-    todo!("audit::undo")
+    let target = action::get(tx, id).await?.ok_or(UndoError::UnknownAction(id))?;
+    if target.undone {
+        return Err(UndoError::AlreadyUndone { id, by: target.undone_by.unwrap_or(id) });
+    }
+    let summary = format!("Undid: {}", target.summary);
+    all_or_nothing(tx, revert(tx, id, Pending { target, kind: ActionKind::Undo, summary }, cascade)).await
 }
 
 /// Redoes the undone action `id`: undoes the undo in effect, as a new action of kind `redo`.
 pub async fn redo(tx: &Transaction<'_>, id: i64) -> Result<Undone, UndoError> {
-    let _ = (tx, id);
-    todo!("audit::redo")
+    let target = action::get(tx, id).await?.ok_or(UndoError::UnknownAction(id))?;
+    let Some(undoer) = target.undone_by.filter(|_| target.undone) else {
+        return Err(UndoError::NotUndone(id));
+    };
+    let undo = action::get(tx, undoer).await?.ok_or(UndoError::UnknownAction(undoer))?;
+    let summary = format!("Redid: {}", target.summary);
+    all_or_nothing(tx, revert(tx, id, Pending { target: undo, kind: ActionKind::Redo, summary }, false)).await
+}
+
+/// An action to revert, and the action that will record it.
+struct Pending {
+    target: ActionInfo,
+    kind: ActionKind,
+    summary: String,
+}
+
+/// Runs `work` so that on failure nothing of it stays in the caller's transaction (a cascade may
+/// have undone later actions before finding it cannot go on).
+async fn all_or_nothing(
+    tx: &Transaction<'_>,
+    work: impl Future<Output = Result<Undone, UndoError>>,
+) -> Result<Undone, UndoError> {
+    let savepoint = |sql: &'static str| async move {
+        tx.batch_execute(sql).await.map_err(Error::postgres("keeping the undo all or nothing"))
+    };
+    savepoint("SAVEPOINT strata_undo").await?;
+    match work.await {
+        Ok(done) => {
+            savepoint("RELEASE SAVEPOINT strata_undo").await?;
+            Ok(done)
+        }
+        Err(err) => {
+            savepoint("ROLLBACK TO SAVEPOINT strata_undo").await?;
+            savepoint("RELEASE SAVEPOINT strata_undo").await?;
+            Err(err)
+        }
+    }
+}
+
+/// Reverts `first`; with `cascade`, first the later actions in its way, newest first, looking
+/// again after each (one may have been undone by another meanwhile). `asked` is the action the
+/// caller named, for the error.
+async fn revert(tx: &Transaction<'_>, asked: i64, first: Pending, cascade: bool) -> Result<Undone, UndoError> {
+    let mut stack = vec![first];
+    let mut actions = Vec::new();
+    while let Some(top) = stack.last() {
+        let id = top.target.id;
+        if stack.len() > 1 && action::get(tx, id).await?.is_none_or(|now| now.undone) {
+            stack.pop();
+            continue;
+        }
+        match prepare(tx, &top.target).await? {
+            Ok(parts) => {
+                actions.push(apply(tx, top, parts).await?);
+                stack.pop();
+            }
+            Err(conflicts) => {
+                // Only later actions, each once: what is still in the way after undoing it stays so.
+                let newest = conflicts.iter().map(|c| c.action.id).max().filter(|newest| {
+                    *newest > id && !actions.iter().any(|made: &ActionInfo| made.undoes == Some(*newest))
+                });
+                let Some(newest) = newest.filter(|_| cascade) else {
+                    return Err(UndoError::Conflict { action: asked, conflicts });
+                };
+                let Some(later) = conflicts.into_iter().map(|c| c.action).find(|a| a.id == newest) else {
+                    return Err(UndoError::UnknownAction(newest));
+                };
+                let summary = format!("Undid: {}", later.summary);
+                stack.push(Pending { target: later, kind: ActionKind::Undo, summary });
+            }
+        }
+    }
+    Ok(Undone { actions })
+}
+
+/// Locks and reads what reverting `target` takes, table by table; or what is in its way, newest
+/// action first.
+async fn prepare(
+    tx: &Transaction<'_>,
+    target: &ActionInfo,
+) -> Result<Result<Vec<TableUndo>, Vec<Conflict>>, UndoError> {
+    let structure = conflict::structure(tx, target).await?;
+    if !structure.is_empty() {
+        return Ok(Err(structure));
+    }
+    let mut parts = Vec::new();
+    for relid in table::tables(tx, target.id).await? {
+        let unavailable = |reason: &str| UndoError::Unavailable { id: target.id, reason: reason.to_string() };
+        let audited = AuditedTable::load(tx, relid)
+            .await?
+            .ok_or_else(|| unavailable("a table it changed no longer exists (it was deleted outside Strata)"))?;
+        let part = TableUndo::prepare(tx, target.id, relid, audited)
+            .await?
+            .ok_or_else(|| unavailable("its history was pruned"))?;
+        parts.push(part);
+    }
+    let mut conflicts = Vec::new();
+    for part in &parts {
+        let found = part.conflicts(tx, target.id).await?;
+        conflicts.extend(conflict::rows(tx, target, &part.table.label, found).await?);
+    }
+    if conflicts.is_empty() {
+        return Ok(Ok(parts));
+    }
+    for part in parts {
+        part.finish(tx).await?;
+    }
+    conflicts.sort_by_key(|conflict| std::cmp::Reverse(conflict.action.id));
+    Ok(Err(conflicts))
+}
+
+/// Reverts `pending.target` as a new action: its rows (children deleted before parents, parents
+/// inserted before children), then its structure steps.
+async fn apply(tx: &Transaction<'_>, pending: &Pending, parts: Vec<TableUndo>) -> Result<ActionInfo, UndoError> {
+    let target = pending.target.id;
+    let id = action::begin(tx, pending.kind, &pending.summary).await?;
+    tx.execute("UPDATE strata.action SET undoes = $2 WHERE id = $1", &[&id, &target])
+        .await
+        .map_err(Error::postgres("recording the undo"))?;
+    tx.execute("UPDATE strata.action SET undone_by = $1 WHERE id = $2", &[&id, &target])
+        .await
+        .map_err(Error::postgres("recording the undo"))?;
+    for part in parts.iter().rev() {
+        part.delete(tx).await?;
+    }
+    for part in &parts {
+        part.insert(tx).await?;
+    }
+    for part in &parts {
+        part.update(tx).await?;
+    }
+    for part in parts {
+        part.finish(tx).await?;
+    }
+    if steps::has_steps(tx, target).await? {
+        steps::undo(tx, target).await?;
+    }
+    action::get(tx, id).await?.ok_or(UndoError::UnknownAction(id))
 }

@@ -3,15 +3,18 @@
 //! A retype converts every value with `USING column::new_type`; if PostgreSQL refuses one, the
 //! column is left as it was and [`DdlError::RetypeRefused`] carries the [`retype`](super::retype)
 //! preview of which values fail and why.
+//!
+//! Each change is a step of the transaction's action ([`steps`]), so it can be undone: a dropped
+//! column's definition and values are kept (and it comes back at the end of the table), a retype
+//! keeps the old values.
 
 use strata_sql::QualifiedName;
 use tokio_postgres::Transaction;
 
 use super::{
-    DdlError, NewColumn, Savepoint, TablePath, bad, existing_name, existing_table, new_name, refusal, retype, run,
-    types,
+    DdlError, NewColumn, Savepoint, TablePath, bad, existing_name, existing_table, new_name, refusal, retype, types,
 };
-use crate::Error;
+use crate::audit::steps::{self, ColumnDefinition, Step};
 use crate::catalog::{self, Column, Relation};
 use crate::error::describe_source;
 
@@ -27,8 +30,11 @@ pub struct ColumnChange {
 /// Adds `column` to the table `path` and returns the table.
 pub async fn add(tx: &Transaction<'_>, path: TablePath<'_>, column: &NewColumn) -> Result<Relation, DdlError> {
     let (_, table) = existing_table(tx, path).await?;
-    let definition = super::table::definition(tx, column).await?;
-    run(tx, &format!("ALTER TABLE {table} ADD COLUMN {definition}"), "adding the column").await?;
+    new_name(&column.name)?;
+    let sql_type = super::table::column_type(tx, column).await?;
+    let definition = ColumnDefinition::new(&column.name, sql_type.as_str(), !column.nullable);
+    let relid = steps::relid(tx, &table).await?;
+    steps::perform(tx, Step::AddColumn { relid, column: definition, kept: None }).await?;
     Ok(catalog::relation(tx, path.database, path.schema, path.table, true).await?)
 }
 
@@ -54,7 +60,9 @@ pub async fn alter(
     if let Some(new) = &change.name {
         let new = new_name(new)?;
         if new != old {
-            run(tx, &format!("ALTER TABLE {table} RENAME COLUMN {old} TO {new}"), "renaming the column").await?;
+            let relid = steps::relid(tx, &table).await?;
+            let (from, to) = (old.as_str().to_string(), new.as_str().to_string());
+            steps::perform(tx, Step::RenameColumn { relid, from, to }).await?;
         }
     }
     Ok(catalog::relation(tx, path.database, path.schema, path.table, true).await?)
@@ -69,14 +77,24 @@ async fn convert(
     column: &Column,
     new_type: &types::SqlType,
 ) -> Result<(), DdlError> {
-    let name = existing_name(&column.name)?;
-    let sql = format!("ALTER TABLE {table} ALTER COLUMN {name} TYPE {new_type} USING {name}::{new_type}");
+    let relid = steps::relid(tx, table).await?;
+    let step = Step::Retype {
+        relid,
+        column: column.name.clone(),
+        type_name: new_type.as_str().to_string(),
+        collation: None,
+        kept: None,
+    };
     let savepoint = Savepoint::begin(tx, "strata_retype").await?;
-    let Err(source) = tx.batch_execute(&sql).await else {
-        return Ok(savepoint.release().await?);
+    let err = match steps::perform_unsorted(tx, step).await {
+        Ok(()) => return Ok(savepoint.release().await?),
+        Err(DdlError::Database(err)) => err,
+        Err(other) => {
+            savepoint.rollback().await?;
+            return Err(other);
+        }
     };
     savepoint.rollback().await?;
-    let err = Error::postgres(format!("changing the type of {name}"))(source);
     // Data exceptions, constraint violations, and no cast or a default that does not convert.
     let converting = err
         .code()
@@ -95,7 +113,9 @@ pub async fn drop(tx: &Transaction<'_>, path: TablePath<'_>, name: &str) -> Resu
     if relation.primary_key.iter().any(|key| key == name) {
         return Err(DdlError::PrimaryKey { table: path.table.to_string(), column: name.to_string() });
     }
-    run(tx, &format!("ALTER TABLE {table} DROP COLUMN {}", existing_name(name)?), "dropping the column").await
+    existing_name(name)?;
+    let relid = steps::relid(tx, &table).await?;
+    steps::perform(tx, Step::DropColumn { relid, name: name.to_string() }).await
 }
 
 /// The column `name` of `relation`, or [`DdlError::UnknownColumn`].

@@ -192,7 +192,7 @@ async fn run(tx: &Transaction<'_>, sql: &str, doing: &str) -> Result<(), DdlErro
 }
 
 /// Sorts a failed statement's error by its SQLSTATE.
-fn refusal(err: Error) -> DdlError {
+pub(crate) fn refusal(err: Error) -> DdlError {
     match err.code() {
         // duplicate_schema, duplicate_table, duplicate_column, duplicate_object
         Some("42P06" | "42P07" | "42701" | "42710") => DdlError::Exists(describe_source(&err)),
@@ -207,23 +207,23 @@ fn refusal(err: Error) -> DdlError {
 }
 
 /// A savepoint, so one statement may fail without aborting the caller's transaction.
-struct Savepoint<'a> {
+pub(crate) struct Savepoint<'a> {
     tx: &'a Transaction<'a>,
     name: &'static str,
 }
 
 impl<'a> Savepoint<'a> {
-    async fn begin(tx: &'a Transaction<'a>, name: &'static str) -> Result<Savepoint<'a>, Error> {
+    pub(crate) async fn begin(tx: &'a Transaction<'a>, name: &'static str) -> Result<Savepoint<'a>, Error> {
         tx.batch_execute(&format!("SAVEPOINT {name}")).await.map_err(Error::postgres("making a savepoint"))?;
         Ok(Savepoint { tx, name })
     }
 
-    async fn release(self) -> Result<(), Error> {
+    pub(crate) async fn release(self) -> Result<(), Error> {
         let sql = format!("RELEASE SAVEPOINT {}", self.name);
         self.tx.batch_execute(&sql).await.map_err(Error::postgres("releasing a savepoint"))
     }
 
-    async fn rollback(self) -> Result<(), Error> {
+    pub(crate) async fn rollback(self) -> Result<(), Error> {
         let sql = format!("ROLLBACK TO SAVEPOINT {0}; RELEASE SAVEPOINT {0}", self.name);
         self.tx.batch_execute(&sql).await.map_err(Error::postgres("rolling back to a savepoint"))
     }

@@ -1,9 +1,13 @@
-//! Creating, renaming and dropping schemas.
+//! Creating, renaming and dropping schemas, each a step of the transaction's action
+//! ([`steps`]). A schema deleted with cascade has its tables moved to the trash first, so the
+//! deletion can be undone.
 
-use strata_sql::Ident;
+use strata_sql::{Ident, QualifiedName};
 use tokio_postgres::Transaction;
 
-use super::{DdlError, bad, existing_name, new_name, run};
+use super::{DdlError, bad, existing_name, new_name};
+use crate::audit::steps::{self, Step};
+use crate::catalog::RelationKind;
 use crate::{Error, catalog};
 
 /// `text` as a new schema's name: not one of the schemas Strata does not show as user schemas.
@@ -16,8 +20,8 @@ fn schema_name(text: &str) -> Result<Ident, Error> {
 
 /// Creates the schema `name`; [`DdlError::Exists`] if it exists.
 pub async fn create(tx: &Transaction<'_>, name: &str) -> Result<String, DdlError> {
-    let schema = schema_name(name)?;
-    run(tx, &format!("CREATE SCHEMA {schema}"), "creating the schema").await?;
+    schema_name(name)?;
+    steps::perform(tx, Step::CreateSchema { name: name.to_string() }).await?;
     Ok(name.to_string())
 }
 
@@ -26,19 +30,34 @@ pub async fn rename(tx: &Transaction<'_>, database: &str, schema: &str, name: &s
     catalog::schema_must_exist(tx, database, schema).await?;
     let (old, new) = (existing_name(schema)?, schema_name(name)?);
     if old != new {
-        run(tx, &format!("ALTER SCHEMA {old} RENAME TO {new}"), "renaming the schema").await?;
+        steps::perform(tx, Step::RenameSchema { from: old.as_str().to_string(), to: new.as_str().to_string() }).await?;
     }
     Ok(name.to_string())
 }
 
-/// Drops the user schema `schema`; unless `cascade`, only if it holds no tables or views
-/// ([`DdlError::SchemaNotEmpty`] lists them).
+/// Deletes the user schema `schema`; unless `cascade`, only if it holds no tables or views
+/// ([`DdlError::SchemaNotEmpty`] lists them). With `cascade`, its views are dropped and its tables
+/// moved to the trash (as [`table::drop`](super::table::drop) with cascade does) first; other
+/// objects in it (types, functions, sequences of no table) make it [`DdlError::Dependents`].
 pub async fn drop(tx: &Transaction<'_>, database: &str, schema: &str, cascade: bool) -> Result<(), DdlError> {
-    let tables = catalog::relations(tx, database, schema).await?;
-    if !cascade && !tables.is_empty() {
-        let tables = tables.into_iter().map(|table| table.name).collect();
+    let relations = catalog::relations(tx, database, schema).await?;
+    if !cascade && !relations.is_empty() {
+        let tables = relations.into_iter().map(|table| table.name).collect();
         return Err(DdlError::SchemaNotEmpty { schema: schema.to_string(), tables });
     }
-    let mode = if cascade { "CASCADE" } else { "RESTRICT" };
-    run(tx, &format!("DROP SCHEMA {} {mode}", existing_name(schema)?), "dropping the schema").await
+    let name = existing_name(schema)?;
+    let mut views = Vec::new();
+    for view in relations.iter().filter(|relation| relation.kind == RelationKind::View) {
+        views.push(steps::relid(tx, &QualifiedName::new(name.clone(), existing_name(&view.name)?)).await?);
+    }
+    // Newest first, so a view over another goes before it.
+    views.sort_unstable_by(|a, b| b.cmp(a));
+    for relid in views {
+        steps::perform(tx, Step::DropView { relid }).await?;
+    }
+    for table in relations.iter().filter(|relation| relation.kind == RelationKind::Table) {
+        let table = QualifiedName::new(name.clone(), existing_name(&table.name)?);
+        super::table::trash(tx, &table, true).await?;
+    }
+    steps::perform(tx, Step::DropSchema { name: schema.to_string() }).await
 }

@@ -1,0 +1,369 @@
+//! Column steps: add, drop (keeping the definition and the values), rename and retype (keeping
+//! the old values).
+//!
+//! A dropped column comes back at the end of the table (PostgreSQL cannot insert a column
+//! between others), with its type and modifier, collation, NOT NULL, default or generation
+//! expression, its single-column CHECK, UNIQUE, foreign key and exclusion constraints and its
+//! single-column indexes, and every row's value (by the table's key). Its history column
+//! `c<old attnum>_<type>` is renamed after the new attnum, so its history continues. A column that
+//! was an identity comes back as a plain column with its values. A table without a single-column
+//! primary key keeps no values: its column comes back empty.
+
+use serde::{Deserialize, Serialize};
+use strata_sql::{Ident, QualifiedName};
+use tokio_postgres::Transaction;
+
+use super::{
+    Done, Position, Step, ident, qualify_names, relation_name, restore_search_path, run, strata_table, unaudited,
+};
+use crate::Error;
+use crate::ddl::{DdlError, Savepoint};
+
+/// A column as it is added: what a new column is given, or all a dropped column had.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnDefinition {
+    /// Its name.
+    pub name: String,
+    /// Its type with modifier, as `format_type` spells it.
+    pub type_name: String,
+    /// Its collation (schema-qualified and quoted), when not its type's.
+    pub collation: Option<String>,
+    /// Whether it is NOT NULL.
+    pub not_null: bool,
+    /// Its default expression.
+    pub default: Option<String>,
+    /// Its generation expression (a stored generated column).
+    pub generated: Option<String>,
+    /// Its single-column constraints (not NOT NULL).
+    pub constraints: Vec<NamedDefinition>,
+    /// Its single-column indexes that belong to no constraint.
+    pub indexes: Vec<IndexDefinition>,
+    /// The history column it had (`c<attnum>_<type oid>`), which continues as its new one.
+    pub history: Option<String>,
+}
+
+impl ColumnDefinition {
+    /// A new column: a name, a type (`format_type`'s spelling) and NOT NULL or not.
+    pub(crate) fn new(name: &str, type_name: &str, not_null: bool) -> ColumnDefinition {
+        ColumnDefinition {
+            name: name.to_string(),
+            type_name: type_name.to_string(),
+            collation: None,
+            not_null,
+            default: None,
+            generated: None,
+            constraints: Vec::new(),
+            indexes: Vec::new(),
+            history: None,
+        }
+    }
+}
+
+/// A constraint: its name and `pg_get_constraintdef`'s spelling.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedDefinition {
+    /// Its name.
+    pub name: String,
+    /// Its definition.
+    pub definition: String,
+}
+
+/// An index: its name, whether it is unique, and its definition from `USING` on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexDefinition {
+    /// Its name.
+    pub name: String,
+    /// Whether it is unique.
+    pub unique: bool,
+    /// `USING btree (column) ...` as `pg_get_indexdef` spells it.
+    pub using: String,
+}
+
+pub(super) async fn add(
+    tx: &Transaction<'_>,
+    relid: u32,
+    column: &ColumnDefinition,
+    kept: Option<&str>,
+) -> Result<Done, DdlError> {
+    let table = relation_name(tx, relid).await?;
+    let name = ident(column.name.as_str())?;
+    let mut sql = format!("ALTER TABLE {table} ADD COLUMN {name} {}", column.type_name);
+    if let Some(collation) = &column.collation {
+        sql.push_str(&format!(" COLLATE {collation}"));
+    }
+    if let Some(generated) = &column.generated {
+        sql.push_str(&format!(" GENERATED ALWAYS AS ({generated}) STORED"));
+    } else if let Some(default) = &column.default {
+        sql.push_str(&format!(" DEFAULT {default}"));
+    }
+    run(tx, &sql, "adding the column").await?;
+    if let Some(history) = &column.history {
+        continue_history(tx, relid, &column.name, history).await?;
+    }
+    if let Some(kept) = kept {
+        fill(tx, relid, &table, &name, kept).await?;
+    }
+    if column.not_null {
+        run(tx, &format!("ALTER TABLE {table} ALTER COLUMN {name} SET NOT NULL"), "making the column NOT NULL").await?;
+    }
+    for constraint in &column.constraints {
+        let sql = format!(
+            "ALTER TABLE {table} ADD CONSTRAINT {} {}",
+            ident(constraint.name.as_str())?,
+            constraint.definition
+        );
+        run(tx, &sql, "adding the column's constraint").await?;
+    }
+    for index in &column.indexes {
+        let unique = if index.unique { "UNIQUE " } else { "" };
+        let sql = format!("CREATE {unique}INDEX {} ON {table} {}", ident(index.name.as_str())?, index.using);
+        run(tx, &sql, "indexing the column").await?;
+    }
+    Ok(Done { inverse: Step::DropColumn { relid, name: column.name.clone() }, tables: vec![relid] })
+}
+
+pub(super) async fn drop(tx: &Transaction<'_>, relid: u32, name: &str, at: Position) -> Result<Done, DdlError> {
+    let table = relation_name(tx, relid).await?;
+    let column = describe(tx, relid, name).await?;
+    let ident = ident(name)?;
+    let kept = match column.generated {
+        Some(_) => None,
+        None => keep(tx, relid, &table, &ident, at).await?,
+    };
+    run(tx, &format!("ALTER TABLE {table} DROP COLUMN {ident}"), "dropping the column").await?;
+    Ok(Done { inverse: Step::AddColumn { relid, column, kept }, tables: vec![relid] })
+}
+
+pub(super) async fn rename(tx: &Transaction<'_>, relid: u32, from: &str, to: &str) -> Result<Done, DdlError> {
+    let table = relation_name(tx, relid).await?;
+    let sql = format!("ALTER TABLE {table} RENAME COLUMN {} TO {}", ident(from)?, ident(to)?);
+    run(tx, &sql, "renaming the column").await?;
+    Ok(Done { inverse: Step::RenameColumn { relid, from: to.to_string(), to: from.to_string() }, tables: vec![relid] })
+}
+
+/// A column's type to convert to.
+pub(super) struct NewType<'a> {
+    /// `format_type`'s spelling.
+    pub(super) type_name: &'a str,
+    /// Its collation, when not the type's.
+    pub(super) collation: Option<&'a str>,
+}
+
+/// Converts the column with `USING column::type`; with `kept` (a retype undone), a value that
+/// does not convert back becomes NULL first, and every value is then restored exactly.
+pub(super) async fn retype(
+    tx: &Transaction<'_>,
+    relid: u32,
+    column: &str,
+    to: NewType<'_>,
+    kept: Option<&str>,
+    at: Position,
+) -> Result<Done, DdlError> {
+    let table = relation_name(tx, relid).await?;
+    let name = ident(column)?;
+    let path = qualify_names(tx).await?;
+    let row = tx
+        .query_opt(
+            "SELECT format_type(a.atttypid, a.atttypmod), a.attnotnull, \
+                    CASE WHEN a.attcollation <> t.typcollation THEN format('%I.%I', cn.nspname, co.collname) END \
+             FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid \
+             LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+             LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace \
+             WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped",
+            &[&relid, &column],
+        )
+        .await
+        .map_err(Error::postgres("reading the column's type"))?;
+    restore_search_path(tx, &path).await?;
+    let Some(row) = row else {
+        return Err(no_column(&table, column));
+    };
+    let (old_type, not_null, old_collation): (String, bool, Option<String>) = (row.get(0), row.get(1), row.get(2));
+    let keeping = keep(tx, relid, &table, &name, at).await?;
+    let type_name = match to.collation {
+        Some(collation) => format!("{} COLLATE {collation}", to.type_name),
+        None => to.type_name.to_string(),
+    };
+    let convert = format!("ALTER TABLE {table} ALTER COLUMN {name} TYPE {type_name} USING {name}::{}", to.type_name);
+    match kept {
+        None => run(tx, &convert, "changing the column's type").await?,
+        Some(kept) => {
+            let savepoint = Savepoint::begin(tx, "strata_retype_back").await?;
+            let emptied = match tx.batch_execute(&convert).await {
+                Ok(()) => {
+                    savepoint.release().await?;
+                    false
+                }
+                Err(_) => {
+                    savepoint.rollback().await?;
+                    let nullable = match not_null {
+                        true => format!("ALTER TABLE {table} ALTER COLUMN {name} DROP NOT NULL; "),
+                        false => String::new(),
+                    };
+                    let sql = format!("{nullable}ALTER TABLE {table} ALTER COLUMN {name} TYPE {type_name} USING NULL");
+                    run(tx, &sql, "changing the column's type back").await?;
+                    not_null
+                }
+            };
+            fill(tx, relid, &table, &name, kept).await?;
+            if emptied {
+                let sql = format!("ALTER TABLE {table} ALTER COLUMN {name} SET NOT NULL");
+                run(tx, &sql, "making the column NOT NULL again").await?;
+            }
+        }
+    }
+    let inverse = Step::Retype {
+        relid,
+        column: column.to_string(),
+        type_name: old_type,
+        collation: old_collation,
+        kept: keeping,
+    };
+    Ok(Done { inverse, tables: vec![relid] })
+}
+
+fn no_column(table: &QualifiedName, column: &str) -> DdlError {
+    DdlError::Refused(format!("{table} has no column {column:?} any more, so the change cannot be undone"))
+}
+
+/// All the column `name` of the table `relid` has, to add it back as it was.
+async fn describe(tx: &Transaction<'_>, relid: u32, name: &str) -> Result<ColumnDefinition, DdlError> {
+    let path = qualify_names(tx).await?;
+    let column = tx
+        .query_opt(
+            "SELECT a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
+                    CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, \
+                    CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END, \
+                    CASE WHEN a.attcollation <> t.typcollation THEN format('%I.%I', cn.nspname, co.collname) END, \
+                    strata.history_column(a.attnum, a.atttypid) \
+             FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid \
+             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+             LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+             LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace \
+             WHERE a.attrelid = $1 AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped",
+            &[&relid, &name],
+        )
+        .await
+        .map_err(Error::postgres("reading the column's definition"))?;
+    let Some(column) = column else {
+        restore_search_path(tx, &path).await?;
+        return Err(no_column(&relation_name(tx, relid).await?, name));
+    };
+    let attnum: i16 = column.get(0);
+    let constraints = tx
+        .query(
+            "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE conrelid = $1 AND conkey = ARRAY[$2::int2] AND contype IN ('c', 'u', 'f', 'x') ORDER BY oid",
+            &[&relid, &attnum],
+        )
+        .await
+        .map_err(Error::postgres("reading the column's constraints"))?;
+    // Indexes of no constraint whose only column (in keys, expressions or predicate) is this one.
+    let indexes = tx
+        .query(
+            "SELECT ic.relname::text, i.indisunique, substr(d.def, length(d.prefix) + 1) \
+             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class tc ON tc.oid = i.indrelid \
+             JOIN pg_namespace n ON n.oid = tc.relnamespace \
+             CROSS JOIN LATERAL (SELECT pg_get_indexdef(i.indexrelid) AS def, \
+                 format('CREATE %sINDEX %I ON %I.%I ', CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END, \
+                        ic.relname, n.nspname, tc.relname) AS prefix) d \
+             WHERE i.indrelid = $1 AND starts_with(d.def, d.prefix) \
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = $1 AND c.conindid = i.indexrelid) \
+               AND EXISTS (SELECT 1 FROM pg_depend p WHERE p.classid = 'pg_class'::regclass \
+                           AND p.objid = i.indexrelid AND p.refobjid = $1 AND p.refobjsubid = $2) \
+               AND NOT EXISTS (SELECT 1 FROM pg_depend p WHERE p.classid = 'pg_class'::regclass \
+                               AND p.objid = i.indexrelid AND p.refobjid = $1 AND p.refobjsubid NOT IN (0, $2)) \
+             ORDER BY i.indexrelid",
+            &[&relid, &i32::from(attnum)],
+        )
+        .await
+        .map_err(Error::postgres("reading the column's indexes"))?;
+    restore_search_path(tx, &path).await?;
+    Ok(ColumnDefinition {
+        name: name.to_string(),
+        type_name: column.get(1),
+        not_null: column.get(2),
+        default: column.get(3),
+        generated: column.get(4),
+        collation: column.get(5),
+        history: Some(column.get(6)),
+        constraints: constraints
+            .iter()
+            .map(|row| NamedDefinition { name: row.get(0), definition: row.get(1) })
+            .collect(),
+        indexes: indexes
+            .iter()
+            .map(|row| IndexDefinition { name: row.get(0), unique: row.get(1), using: row.get(2) })
+            .collect(),
+    })
+}
+
+/// The table's single key column, if it has one.
+async fn key_column(tx: &Transaction<'_>, relid: u32) -> Result<Option<Ident>, Error> {
+    let row = tx
+        .query_opt(
+            "SELECT a.attname::text FROM pg_index i \
+             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
+             WHERE i.indrelid = $1 AND i.indisprimary AND i.indnkeyatts = 1",
+            &[&relid],
+        )
+        .await
+        .map_err(Error::postgres("reading the table's key"))?;
+    row.map(|row| ident(row.get::<_, String>(0))).transpose()
+}
+
+/// Keeps `(key, value)` of every row's `column` in `strata."kept_<action>_<seq>"`; its name, or
+/// `None` for a table without a single-column key.
+async fn keep(
+    tx: &Transaction<'_>,
+    relid: u32,
+    table: &QualifiedName,
+    column: &Ident,
+    at: Position,
+) -> Result<Option<String>, Error> {
+    let Some(key) = key_column(tx, relid).await? else {
+        return Ok(None);
+    };
+    let kept = at.kept();
+    let sql =
+        format!("CREATE TABLE {} AS SELECT {key} AS key, {column} AS value FROM {table}", strata_table(kept.as_str())?);
+    run(tx, &sql, "keeping the column's values").await?;
+    Ok(Some(kept))
+}
+
+/// Puts the kept values back into `column` (by key, the audit trail off), then drops the kept table.
+async fn fill(
+    tx: &Transaction<'_>,
+    relid: u32,
+    table: &QualifiedName,
+    column: &Ident,
+    kept: &str,
+) -> Result<(), Error> {
+    let kept = strata_table(kept)?;
+    let restore = match key_column(tx, relid).await? {
+        Some(key) => format!("UPDATE {table} t SET {column} = k.value FROM {kept} k WHERE t.{key} = k.key; "),
+        None => String::new(),
+    };
+    unaudited(tx, &format!("{restore}DROP TABLE {kept}"), "restoring the column's values").await
+}
+
+/// Renames the history column the column had (`history`) after its new attnum, so its history
+/// continues; nothing if the table is not audited or never had that history column.
+async fn continue_history(tx: &Transaction<'_>, relid: u32, column: &str, history: &str) -> Result<(), Error> {
+    let row = tx
+        .query_opt(
+            "SELECT a.history, strata.history_column(c.attnum, c.atttypid) \
+             FROM strata.audited a JOIN pg_attribute c ON c.attrelid = a.relid AND c.attname = $2 \
+             WHERE a.relid = $1 AND EXISTS (SELECT 1 FROM pg_attribute h \
+                 WHERE h.attrelid = to_regclass(format('strata.%I', a.history)) AND h.attname = $3 AND NOT h.attisdropped)",
+            &[&relid, &column, &history],
+        )
+        .await
+        .map_err(Error::postgres("looking up the column's history"))?;
+    let Some(row) = row else {
+        return Ok(());
+    };
+    let (table, new): (String, String) = (row.get(0), row.get(1));
+    let sql = format!("ALTER TABLE {} RENAME COLUMN {} TO {}", strata_table(table)?, ident(history)?, ident(new)?);
+    run(tx, &sql, "continuing the column's history").await
+}

@@ -1,0 +1,402 @@
+//! Structure changes of actions, each recorded in `strata.action_step` with its inverse, so a
+//! schema action undoes by its recorded inverse: a deleted table is kept (moved into schema
+//! `strata`, see [`Step::TrashTable`]), a dropped column's values are kept, a retype keeps the old
+//! values.
+//!
+//! Every change is a [`Step`]. Running one ([`perform`]) computes its inverse from the state just
+//! before it, makes the change, and records both under the transaction's current action, with a
+//! `strata.action_table` row (`schema_change`) for each table it touched. [`undo`] performs an
+//! action's inverses in reverse order the same way, so an undo records steps of its own and a
+//! redo (the undo of an undo) needs no code of its own.
+//!
+//! Values are kept in tables `strata."kept_<action>_<seq>"` (`key`, `value`, typed as the table's
+//! key and the column were), named after the action and step that kept them, so [`forget`] finds
+//! them when the action is pruned.
+//!
+//! Definitions that are kept to be replayed (defaults, constraints, indexes, views) are read with
+//! `search_path` set to `pg_catalog`, so PostgreSQL spells every name they use schema-qualified
+//! and they mean the same whatever the search path when they are replayed.
+
+mod column;
+mod schema;
+mod table;
+
+use serde::{Deserialize, Serialize};
+use strata_sql::{Ident, QualifiedName};
+use tokio_postgres::Transaction;
+
+pub use column::{ColumnDefinition, IndexDefinition, NamedDefinition};
+pub(crate) use table::dependent_views;
+pub use table::{ForeignKey, Renamed};
+
+use crate::Error;
+use crate::ddl::{DdlError, refusal};
+
+/// One structure change, as recorded in `strata.action_step` (JSON tagged by `"step"`). Tables
+/// are named by oid (`relid`), which renames and moves keep, so a step applies to its table
+/// wherever it is now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Step {
+    /// Creates the schema `name`.
+    CreateSchema {
+        /// The schema.
+        name: String,
+    },
+    /// Drops the schema `name`, which must be empty.
+    DropSchema {
+        /// The schema.
+        name: String,
+    },
+    /// Renames the schema `from` to `to`.
+    RenameSchema {
+        /// The schema's name.
+        from: String,
+        /// Its new name.
+        to: String,
+    },
+    /// Moves a table into the trash: foreign keys between it and other tables are dropped, its
+    /// indexes and sequences renamed `deleted_<oid>`, and it becomes `strata."deleted_<relid>"`
+    /// with its data, ids, constraints, triggers and history.
+    TrashTable {
+        /// The table.
+        relid: u32,
+        /// Its schema when it was trashed (for people).
+        schema: String,
+        /// Its name when it was trashed (for people).
+        name: String,
+    },
+    /// Brings a table back from the trash as `schema.name`, with its indexes' and sequences' names
+    /// and the foreign keys the trash dropped.
+    UntrashTable {
+        /// The table.
+        relid: u32,
+        /// The schema it comes back to.
+        schema: String,
+        /// The name it gets back.
+        name: String,
+        /// Its indexes and sequences, and the names they get back.
+        renamed: Vec<Renamed>,
+        /// The foreign keys to add again.
+        foreign_keys: Vec<ForeignKey>,
+    },
+    /// Renames a table.
+    RenameTable {
+        /// The table.
+        relid: u32,
+        /// Its new name.
+        name: String,
+    },
+    /// Drops a view, keeping its definition.
+    DropView {
+        /// The view.
+        relid: u32,
+    },
+    /// Creates a view.
+    CreateView {
+        /// Its schema.
+        schema: String,
+        /// Its name.
+        name: String,
+        /// Its query, as `pg_get_viewdef` spells it.
+        definition: String,
+    },
+    /// Adds a column (at the end of the table), filled from `kept` when it is a dropped column
+    /// coming back.
+    AddColumn {
+        /// The table.
+        relid: u32,
+        /// The column.
+        column: ColumnDefinition,
+        /// The kept `(key, value)` table to fill it from.
+        kept: Option<String>,
+    },
+    /// Drops a column, keeping its definition and its values.
+    DropColumn {
+        /// The table.
+        relid: u32,
+        /// The column.
+        name: String,
+    },
+    /// Renames a column.
+    RenameColumn {
+        /// The table.
+        relid: u32,
+        /// The column's name.
+        from: String,
+        /// Its new name.
+        to: String,
+    },
+    /// Converts a column to another type, keeping its old values; with `kept`, the exact values
+    /// come back from that table (a retype undone).
+    Retype {
+        /// The table.
+        relid: u32,
+        /// The column.
+        column: String,
+        /// The new type, as `format_type` spells it.
+        type_name: String,
+        /// The collation (schema-qualified and quoted), when not the new type's.
+        collation: Option<String>,
+        /// The kept `(key, value)` table with the values to restore.
+        kept: Option<String>,
+    },
+}
+
+/// A step made: its inverse, and the tables it changed.
+struct Done {
+    inverse: Step,
+    tables: Vec<u32>,
+}
+
+/// Where a step is recorded: its action and its place in the action.
+#[derive(Debug, Clone, Copy)]
+struct Position {
+    action: i64,
+    seq: i32,
+}
+
+impl Position {
+    /// The table that keeps values for the step at this position.
+    fn kept(self) -> String {
+        format!("kept_{}_{}", self.action, self.seq)
+    }
+}
+
+impl Step {
+    /// Makes the change; returns its inverse and the tables it touched.
+    async fn execute(&self, tx: &Transaction<'_>, at: Position) -> Result<Done, DdlError> {
+        match self {
+            Step::CreateSchema { name } => schema::create(tx, name).await,
+            Step::DropSchema { name } => schema::drop(tx, name).await,
+            Step::RenameSchema { from, to } => schema::rename(tx, from, to).await,
+            Step::TrashTable { relid, .. } => table::trash(tx, *relid).await,
+            Step::UntrashTable { relid, schema, name, renamed, foreign_keys } => {
+                table::untrash(tx, *relid, schema, name, renamed, foreign_keys).await
+            }
+            Step::RenameTable { relid, name } => table::rename(tx, *relid, name).await,
+            Step::DropView { relid } => table::drop_view(tx, *relid).await,
+            Step::CreateView { schema, name, definition } => table::create_view(tx, schema, name, definition).await,
+            Step::AddColumn { relid, column, kept } => column::add(tx, *relid, column, kept.as_deref()).await,
+            Step::DropColumn { relid, name } => column::drop(tx, *relid, name, at).await,
+            Step::RenameColumn { relid, from, to } => column::rename(tx, *relid, from, to).await,
+            Step::Retype { relid, column, type_name, collation, kept } => {
+                let to = column::NewType { type_name, collation: collation.as_deref() };
+                column::retype(tx, *relid, column, to, kept.as_deref(), at).await
+            }
+        }
+    }
+}
+
+/// Makes `step` and records it under the transaction's current action; PostgreSQL's refusals
+/// become [`DdlError`]s a user can act on.
+pub(crate) async fn perform(tx: &Transaction<'_>, step: Step) -> Result<(), DdlError> {
+    perform_unsorted(tx, step).await.map_err(|err| match err {
+        DdlError::Database(err) => refusal(err),
+        other => other,
+    })
+}
+
+/// [`perform`], leaving PostgreSQL's errors as they are (for a caller that looks at their code).
+pub(crate) async fn perform_unsorted(tx: &Transaction<'_>, step: Step) -> Result<(), DdlError> {
+    let at = next_position(tx).await?;
+    let done = step.execute(tx, at).await?;
+    record(tx, at, &to_json(&step)?, &done.inverse, &done.tables).await?;
+    Ok(())
+}
+
+/// Records that the table `relid` (`table`) was created by the current action; its inverse moves
+/// it to the trash.
+pub(crate) async fn created(tx: &Transaction<'_>, relid: u32, table: &QualifiedName) -> Result<(), Error> {
+    let (schema, name) = (table.schema.as_str().to_string(), table.name.as_str().to_string());
+    let forward = serde_json::json!({ "step": "create_table", "relid": relid, "schema": schema, "name": name });
+    let at = next_position(tx).await?;
+    record(tx, at, &forward.to_string(), &Step::TrashTable { relid, schema, name }, &[relid]).await
+}
+
+/// The oid of the existing `table`.
+pub(crate) async fn relid(tx: &Transaction<'_>, table: &QualifiedName) -> Result<u32, Error> {
+    let row = tx
+        .query_one("SELECT $1::text::regclass::oid", &[&table.to_string()])
+        .await
+        .map_err(Error::postgres(format!("looking up {table}")))?;
+    Ok(row.get(0))
+}
+
+/// Whether action `id` changed structure (has steps).
+pub async fn has_steps(tx: &Transaction<'_>, id: i64) -> Result<bool, Error> {
+    let row = tx
+        .query_one("SELECT EXISTS (SELECT 1 FROM strata.action_step WHERE action = $1)", &[&id])
+        .await
+        .map_err(Error::postgres("reading the action's steps"))?;
+    Ok(row.get(0))
+}
+
+/// Applies the inverses of action `id`'s steps in reverse order, recording each as a step (with
+/// its own inverse) of the transaction's current action. A step that cannot be undone any more
+/// (a deleted table's name is taken now, its schema is gone) is a [`DdlError`] saying why, and
+/// the caller's transaction must then be rolled back.
+pub async fn undo(tx: &Transaction<'_>, id: i64) -> Result<(), DdlError> {
+    let rows = tx
+        .query("SELECT inverse::text FROM strata.action_step WHERE action = $1 ORDER BY seq DESC", &[&id])
+        .await
+        .map_err(Error::postgres("reading the action's steps"))?;
+    for row in rows {
+        let inverse: String = row.get(0);
+        let step: Step = serde_json::from_str(&inverse).map_err(|err| {
+            DdlError::Refused(format!("action {id} has a structure change this Strata cannot undo ({err})"))
+        })?;
+        perform(tx, step).await?;
+    }
+    Ok(())
+}
+
+/// Drops what action `id`'s steps kept to be undone: its kept values (`strata."kept_<id>_*"`)
+/// and the tables it moved to the trash that are still there and that no later action changed
+/// (with their history). For prune: the action can no longer be undone afterwards.
+pub async fn forget(tx: &Transaction<'_>, id: i64) -> Result<(), Error> {
+    let kept = tx
+        .query(
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = 'strata' AND c.relkind = 'r' AND starts_with(c.relname, format('kept_%s_', $1::bigint))",
+            &[&id],
+        )
+        .await
+        .map_err(Error::postgres("looking for the action's kept values"))?;
+    let trashed = tx
+        .query(
+            "SELECT c.oid, c.relname::text FROM strata.action_step s \
+             JOIN pg_class c ON c.oid = (s.forward->>'relid')::oid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE s.action = $1 AND s.forward->>'step' = 'trash_table' \
+               AND n.nspname = 'strata' AND c.relname = 'deleted_' || c.oid \
+               AND NOT EXISTS (SELECT 1 FROM strata.action_table t \
+                               WHERE t.relid = c.oid AND t.schema_change AND t.action > $1)",
+            &[&id],
+        )
+        .await
+        .map_err(Error::postgres("looking for the action's deleted tables"))?;
+    for row in &kept {
+        let table = strata_table(row.get::<_, String>(0))?;
+        tx.batch_execute(&format!("DROP TABLE {table}")).await.map_err(Error::postgres("dropping kept values"))?;
+    }
+    for row in &trashed {
+        let (relid, name): (u32, String) = (row.get(0), row.get(1));
+        let history = strata_table(format!("history_{relid}"))?;
+        let sql = format!("DROP TABLE {} CASCADE; DROP TABLE IF EXISTS {history}", strata_table(name)?);
+        tx.batch_execute(&sql).await.map_err(Error::postgres("dropping a deleted table"))?;
+        tx.execute("DELETE FROM strata.audited WHERE relid = $1", &[&relid])
+            .await
+            .map_err(Error::postgres("forgetting a deleted table"))?;
+    }
+    Ok(())
+}
+
+/// The next step's position in the transaction's current action.
+async fn next_position(tx: &Transaction<'_>) -> Result<Position, Error> {
+    let row = tx
+        .query_one(
+            "SELECT x.action, coalesce(max(s.seq), 0) + 1 FROM (SELECT strata.current_action() AS action) x \
+             LEFT JOIN strata.action_step s ON s.action = x.action GROUP BY x.action",
+            &[],
+        )
+        .await
+        .map_err(Error::postgres("numbering the action's step"))?;
+    Ok(Position { action: row.get(0), seq: row.get(1) })
+}
+
+/// Stores a step made at `at`, with its inverse, and the tables it changed.
+async fn record(
+    tx: &Transaction<'_>,
+    at: Position,
+    forward: &str,
+    inverse: &Step,
+    tables: &[u32],
+) -> Result<(), Error> {
+    tx.execute(
+        "INSERT INTO strata.action_step (action, seq, forward, inverse) VALUES ($1, $2, $3::text::jsonb, $4::text::jsonb)",
+        &[&at.action, &at.seq, &forward, &to_json(inverse)?],
+    )
+    .await
+    .map_err(Error::postgres("recording the structure change"))?;
+    tx.execute(
+        "INSERT INTO strata.action_table (action, relid, schema_change) \
+         SELECT $1, t, true FROM unnest($2::oid[]) t ON CONFLICT DO NOTHING",
+        &[&at.action, &tables],
+    )
+    .await
+    .map_err(Error::postgres("recording the tables changed"))?;
+    Ok(())
+}
+
+fn to_json(step: &Step) -> Result<String, Error> {
+    serde_json::to_string(step)
+        .map_err(|err| Error::BadParameter { parameter: "step".into(), reason: format!("cannot be recorded: {err}") })
+}
+
+/// `text`, a name PostgreSQL gave or keeps, as an identifier.
+fn ident(text: impl Into<String>) -> Result<Ident, Error> {
+    let text = text.into();
+    Ident::new(text.as_str())
+        .map_err(|err| Error::BadParameter { parameter: "name".into(), reason: format!("{text:?}: {err}") })
+}
+
+/// The table `name` of schema `strata`.
+fn strata_table(name: impl Into<String>) -> Result<QualifiedName, Error> {
+    Ok(QualifiedName::new(ident("strata")?, ident(name)?))
+}
+
+/// The table or view `relid` as it is named now.
+async fn relation_name(tx: &Transaction<'_>, relid: u32) -> Result<QualifiedName, DdlError> {
+    let row = tx
+        .query_opt(
+            "SELECT n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.oid = $1",
+            &[&relid],
+        )
+        .await
+        .map_err(Error::postgres("looking up the table"))?;
+    let Some(row) = row else {
+        return Err(DdlError::Refused(format!(
+            "the table this change was made to (oid {relid}) no longer exists, so it cannot be changed back"
+        )));
+    };
+    Ok(QualifiedName::new(ident(row.get::<_, String>(0))?, ident(row.get::<_, String>(1))?))
+}
+
+/// Runs `sql` (statements that make a change).
+async fn run(tx: &Transaction<'_>, sql: &str, doing: &str) -> Result<(), Error> {
+    tx.batch_execute(sql).await.map_err(Error::postgres(doing))
+}
+
+/// Sets `search_path` to `pg_catalog` for this transaction, so definitions read now name every
+/// object schema-qualified; returns the path to restore with [`restore_search_path`].
+async fn qualify_names(tx: &Transaction<'_>) -> Result<String, Error> {
+    let row = tx
+        .query_one("SELECT current_setting('search_path'), set_config('search_path', 'pg_catalog', true)", &[])
+        .await
+        .map_err(Error::postgres("setting the search path"))?;
+    Ok(row.get(0))
+}
+
+async fn restore_search_path(tx: &Transaction<'_>, path: &str) -> Result<(), Error> {
+    tx.execute("SELECT set_config('search_path', $1, true)", &[&path])
+        .await
+        .map_err(Error::postgres("restoring the search path"))?;
+    Ok(())
+}
+
+/// Runs `sql` with the audit trigger off: restoring kept values puts back a state, it is not a
+/// change of its own.
+async fn unaudited(tx: &Transaction<'_>, sql: &str, doing: &str) -> Result<(), Error> {
+    let row = tx
+        .query_one("SELECT current_setting('strata.audit', true), set_config('strata.audit', 'off', true)", &[])
+        .await
+        .map_err(Error::postgres("pausing the audit trail"))?;
+    let before: Option<String> = row.get(0);
+    run(tx, sql, doing).await?;
+    tx.execute("SELECT set_config('strata.audit', $1, true)", &[&before.unwrap_or_default()])
+        .await
+        .map_err(Error::postgres("resuming the audit trail"))?;
+    Ok(())
+}
