@@ -71,11 +71,15 @@ END
 $$;
 
 -- A table's audited columns, `attnum:type` in order (generated columns are derived, not kept).
+-- PL/pgSQL keeps the plan for the session; a SQL function would be planned again in every
+-- transaction, and the trigger calls it on every statement.
 CREATE FUNCTION strata.table_signature(rel oid) RETURNS text
-LANGUAGE sql STABLE AS $$
-    SELECT coalesce(string_agg(attnum || ':' || atttypid, ',' ORDER BY attnum), '')
-    FROM pg_attribute
-    WHERE attrelid = rel AND attnum > 0 AND NOT attisdropped AND attgenerated = ''
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT coalesce(string_agg(attnum || ':' || atttypid, ',' ORDER BY attnum), '')
+            FROM pg_attribute
+            WHERE attrelid = rel AND attnum > 0 AND NOT attisdropped AND attgenerated = '');
+END
 $$;
 
 -- The history column of column `attnum` while it has type `typ`: a retype starts a new one,
@@ -138,17 +142,40 @@ BEGIN
         rel, history, key, strata.table_signature(rel),
         format('INSERT INTO strata.%I (_action, _op, %I) SELECT $1, ''I'', n.%s FROM strata_new n',
                history, key_col, key_name),
-        -- Old rows as they were; a key the update created is an insert.
+        -- Old rows as they were; a key the update created is an insert. Looking for those keys
+        -- costs a join of both transition tables, so only when a key may have changed ($2).
         format('INSERT INTO strata.%I (_action, _op%s) SELECT $1, ''U''%s FROM strata_old o '
                'UNION ALL SELECT $1, ''I''%s FROM strata_new n '
-               'WHERE NOT EXISTS (SELECT FROM strata_old o WHERE o.%s = n.%s)',
+               'WHERE $2 AND NOT EXISTS (SELECT FROM strata_old o WHERE o.%s = n.%s)',
                history, names, olds, news, key_name, key_name),
         format('INSERT INTO strata.%I (_action, _op%s) SELECT $1, ''D''%s FROM strata_old o', history, names, olds)
     )
     ON CONFLICT (relid) DO UPDATE SET
         history = EXCLUDED.history, key_attnum = EXCLUDED.key_attnum, signature = EXCLUDED.signature,
         on_insert = EXCLUDED.on_insert, on_update = EXCLUDED.on_update, on_delete = EXCLUDED.on_delete;
+    -- The trigger that tells `record_changes` a key may change (`strata.key_changes`), on the key
+    -- column; replaced only when the key moved to another column.
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = rel AND tgname = 'strata_audit_key'
+                   AND tgattr = key::text::int2vector) THEN
+        EXECUTE format('CREATE OR REPLACE TRIGGER strata_audit_key BEFORE UPDATE OF %s ON %s '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION strata.note_key_update()', key_name, rel::regclass);
+    END IF;
     RETURN true;
+END
+$$;
+
+-- Whether an UPDATE of `rel` in this transaction may have changed a key: set (until the
+-- transaction ends) by the `strata_audit_key` trigger before any UPDATE whose SET names the key.
+-- A BEFORE ROW trigger of the user's that changes the key is not seen.
+CREATE FUNCTION strata.key_changes(rel oid) RETURNS boolean
+LANGUAGE sql STABLE AS $$ SELECT coalesce(current_setting('strata.key_update_' || rel, true), '') = 'on' $$;
+
+-- The `strata_audit_key` trigger: notes that this transaction updates a key of TG_RELID.
+CREATE FUNCTION strata.note_key_update() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('strata.key_update_' || TG_RELID, 'on', true);
+    RETURN NULL;
 END
 $$;
 
@@ -177,7 +204,7 @@ BEGIN
     IF TG_OP = 'INSERT' THEN
         EXECUTE audited.on_insert USING act;
     ELSIF TG_OP = 'UPDATE' THEN
-        EXECUTE audited.on_update USING act;
+        EXECUTE audited.on_update USING act, strata.key_changes(TG_RELID);
     ELSE
         EXECUTE audited.on_delete USING act;
     END IF;
@@ -190,13 +217,14 @@ BEGIN
 END
 $$;
 
--- Starts auditing `rel`: its history table, its statements and its three triggers. Idempotent
+-- Starts auditing `rel`: its history table, its statements and its four triggers. Idempotent
 -- and cheap when `rel` is audited already; false for a table without a single-column key.
 CREATE FUNCTION strata.audit_table(rel oid) RETURNS boolean
 LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM strata.audited WHERE relid = rel)
-       AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = rel AND tgname = 'strata_audit_insert') THEN
+       AND (SELECT count(*) FROM pg_trigger WHERE tgrelid = rel
+            AND tgname IN ('strata_audit_insert', 'strata_audit_key')) = 2 THEN
         RETURN true;
     END IF;
     -- Two writers meeting a new table would race to create its history table.
