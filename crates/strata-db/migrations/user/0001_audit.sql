@@ -38,8 +38,9 @@ CREATE TABLE strata.action_step (
 );
 
 -- The audited tables. `history` is `strata."history_<relid>"`; `signature` is the table's
--- columns (attnum:type) when the three statements were generated; a trigger that finds the
--- table changed (by Strata or by psql) regenerates them first.
+-- columns (attnum:type:name) when the four statements were generated; a trigger that finds the
+-- table changed (by Strata or by psql: added, dropped, retyped or renamed columns) regenerates
+-- them first.
 CREATE TABLE strata.audited (
     relid       oid PRIMARY KEY,
     history     text NOT NULL,
@@ -47,7 +48,8 @@ CREATE TABLE strata.audited (
     signature   text NOT NULL,
     on_insert   text NOT NULL,
     on_update   text NOT NULL,
-    on_delete   text NOT NULL
+    on_delete   text NOT NULL,
+    on_truncate text NOT NULL
 );
 
 -- The action the current transaction writes under: the one Strata set with
@@ -70,13 +72,15 @@ BEGIN
 END
 $$;
 
--- A table's audited columns, `attnum:type` in order (generated columns are derived, not kept).
+-- A table's name and audited columns, `attnum:type:name` in order (generated columns are
+-- derived, not kept). Names are in it because the statements name the columns and the table.
 -- PL/pgSQL keeps the plan for the session; a SQL function would be planned again in every
 -- transaction, and the trigger calls it on every statement.
 CREATE FUNCTION strata.table_signature(rel oid) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
-    RETURN (SELECT coalesce(string_agg(attnum || ':' || atttypid, ',' ORDER BY attnum), '')
+    RETURN rel::regclass::text || ' ' ||
+           (SELECT coalesce(string_agg(attnum || ':' || atttypid || ':' || attname, ',' ORDER BY attnum), '')
             FROM pg_attribute
             WHERE attrelid = rel AND attnum > 0 AND NOT attisdropped AND attgenerated = '');
 END
@@ -137,7 +141,7 @@ BEGIN
             key_name := quote_ident(col.attname);
         END IF;
     END LOOP;
-    INSERT INTO strata.audited AS a (relid, history, key_attnum, signature, on_insert, on_update, on_delete)
+    INSERT INTO strata.audited AS a (relid, history, key_attnum, signature, on_insert, on_update, on_delete, on_truncate)
     VALUES (
         rel, history, key, strata.table_signature(rel),
         format('INSERT INTO strata.%I (_action, _op, %I) SELECT $1, ''I'', n.%s FROM strata_new n',
@@ -148,11 +152,15 @@ BEGIN
                'UNION ALL SELECT $1, ''I''%s FROM strata_new n '
                'WHERE $2 AND NOT EXISTS (SELECT FROM strata_old o WHERE o.%s = n.%s)',
                history, names, olds, news, key_name, key_name),
-        format('INSERT INTO strata.%I (_action, _op%s) SELECT $1, ''D''%s FROM strata_old o', history, names, olds)
+        format('INSERT INTO strata.%I (_action, _op%s) SELECT $1, ''D''%s FROM strata_old o', history, names, olds),
+        -- TRUNCATE has no transition table: the rows are read before they go.
+        format('INSERT INTO strata.%I (_action, _op%s) SELECT $1, ''D''%s FROM ONLY %s o',
+               history, names, olds, rel::regclass)
     )
     ON CONFLICT (relid) DO UPDATE SET
         history = EXCLUDED.history, key_attnum = EXCLUDED.key_attnum, signature = EXCLUDED.signature,
-        on_insert = EXCLUDED.on_insert, on_update = EXCLUDED.on_update, on_delete = EXCLUDED.on_delete;
+        on_insert = EXCLUDED.on_insert, on_update = EXCLUDED.on_update, on_delete = EXCLUDED.on_delete,
+        on_truncate = EXCLUDED.on_truncate;
     -- The trigger that tells `record_changes` a key may change (`strata.key_changes`), on the key
     -- column; replaced only when the key moved to another column.
     IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = rel AND tgname = 'strata_audit_key'
@@ -205,8 +213,10 @@ BEGIN
         EXECUTE audited.on_insert USING act;
     ELSIF TG_OP = 'UPDATE' THEN
         EXECUTE audited.on_update USING act, strata.key_changes(TG_RELID);
-    ELSE
+    ELSIF TG_OP = 'DELETE' THEN
         EXECUTE audited.on_delete USING act;
+    ELSE
+        EXECUTE audited.on_truncate USING act;
     END IF;
     GET DIAGNOSTICS changed = ROW_COUNT;
     IF changed > 0 THEN
@@ -217,14 +227,14 @@ BEGIN
 END
 $$;
 
--- Starts auditing `rel`: its history table, its statements and its four triggers. Idempotent
+-- Starts auditing `rel`: its history table, its statements and its five triggers. Idempotent
 -- and cheap when `rel` is audited already; false for a table without a single-column key.
 CREATE FUNCTION strata.audit_table(rel oid) RETURNS boolean
 LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM strata.audited WHERE relid = rel)
        AND (SELECT count(*) FROM pg_trigger WHERE tgrelid = rel
-            AND tgname IN ('strata_audit_insert', 'strata_audit_key')) = 2 THEN
+            AND tgname IN ('strata_audit_insert', 'strata_audit_key', 'strata_audit_truncate')) = 3 THEN
         RETURN true;
     END IF;
     -- Two writers meeting a new table would race to create its history table.
@@ -239,6 +249,10 @@ BEGIN
                        'REFERENCING OLD TABLE AS strata_old NEW TABLE AS strata_new '
                        'FOR EACH STATEMENT EXECUTE FUNCTION strata.record_changes()', rel::regclass);
         EXECUTE format('CREATE TRIGGER strata_audit_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS strata_old '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION strata.record_changes()', rel::regclass);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = rel AND tgname = 'strata_audit_truncate') THEN
+        EXECUTE format('CREATE TRIGGER strata_audit_truncate BEFORE TRUNCATE ON %s '
                        'FOR EACH STATEMENT EXECUTE FUNCTION strata.record_changes()', rel::regclass);
     END IF;
     RETURN true;
