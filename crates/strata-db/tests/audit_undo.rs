@@ -3,7 +3,7 @@
 
 mod audit_common;
 
-use audit_common::{act, database, info, redo, rows, undo};
+use audit_common::{act, column, database, info, redo, rows, undo};
 use strata_db::audit::undo::UndoError;
 
 const ORDERS: &str = "CREATE TABLE orders (id integer PRIMARY KEY, item text, qty integer, price numeric(8,2), \
@@ -319,4 +319,56 @@ async fn a_large_undo_locks_the_table_and_comes_back_exactly() {
             .await;
     undo(&mut client, edit, false).await.unwrap();
     assert_eq!(rows(&client, "big", "id").await, before);
+}
+
+/// Renames column `from` of orders to `to` as Strata does, as one committed action.
+async fn rename_column(client: &mut tokio_postgres::Client, from: &str, to: &str) -> i64 {
+    use strata_db::audit::action::{self, ActionKind};
+    use strata_db::ddl::{self, TablePath, column::ColumnChange};
+    let tx = client.transaction().await.unwrap();
+    let id = action::begin(&tx, ActionKind::AlterColumn, &format!("Renamed column {from} to {to} in orders"))
+        .await
+        .unwrap();
+    let change = ColumnChange { name: Some(to.into()), type_name: None };
+    ddl::column::alter(&tx, TablePath::new("db", "public", "orders"), from, &change).await.unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+/// Undoes `id` while another transaction undoes it too: the second waits for the first and is
+/// told the action is undone already, by the first.
+async fn undo_twice_at_once(db: &strata_db::testing::TestDb, client: &mut tokio_postgres::Client, id: i64) {
+    let mut other = db.client().await;
+    other.batch_execute("SET lock_timeout = '10s'").await.unwrap();
+    let tx = client.transaction().await.unwrap();
+    let first = strata_db::audit::undo::undo(&tx, id, false).await.unwrap().actions[0].id;
+    let second = tokio::spawn(async move { undo(&mut other, id, false).await.map(|_| ()) });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!second.is_finished(), "the second undo waits for the first");
+    tx.commit().await.unwrap();
+    match second.await.unwrap() {
+        Err(UndoError::AlreadyUndone { id: undone, by }) => assert_eq!((undone, by), (id, first)),
+        other => panic!("expected already undone, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn two_undos_of_the_same_action_at_once_undo_it_once() {
+    let (db, mut client) = database(ORDERS).await;
+    let before = rows(&client, "orders", "id").await;
+    let edit = act(&mut client, "UPDATE orders SET qty = 5 WHERE id = 1; DELETE FROM orders WHERE id = 2").await;
+    undo_twice_at_once(&db, &mut client, edit).await;
+    assert_eq!(rows(&client, "orders", "id").await, before);
+    let undos: i64 =
+        client.query_one("SELECT count(*) FROM strata.action WHERE undoes = $1", &[&edit]).await.unwrap().get(0);
+    assert_eq!(undos, 1);
+}
+
+#[tokio::test]
+async fn two_undos_of_the_same_structure_action_at_once_undo_it_once() {
+    let (db, mut client) = database(ORDERS).await;
+    let before = rows(&client, "orders", "id").await;
+    let renamed = rename_column(&mut client, "item", "thing").await;
+    undo_twice_at_once(&db, &mut client, renamed).await;
+    assert_eq!(rows(&client, "orders", "id").await, before);
 }

@@ -89,7 +89,7 @@ pub enum UndoError {
 /// Undoes action `id` (and, with `cascade`, the later actions in its way) as new actions of kind
 /// `undo`, in the caller's transaction.
 pub async fn undo(tx: &Transaction<'_>, id: i64, cascade: bool) -> Result<Undone, UndoError> {
-    let target = action::get(tx, id).await?.ok_or(UndoError::UnknownAction(id))?;
+    let target = locked(tx, id).await?.ok_or(UndoError::UnknownAction(id))?;
     if target.undone {
         return Err(UndoError::AlreadyUndone { id, by: target.undone_by.unwrap_or(id) });
     }
@@ -99,13 +99,23 @@ pub async fn undo(tx: &Transaction<'_>, id: i64, cascade: bool) -> Result<Undone
 
 /// Redoes the undone action `id`: undoes the undo in effect, as a new action of kind `redo`.
 pub async fn redo(tx: &Transaction<'_>, id: i64) -> Result<Undone, UndoError> {
-    let target = action::get(tx, id).await?.ok_or(UndoError::UnknownAction(id))?;
+    let target = locked(tx, id).await?.ok_or(UndoError::UnknownAction(id))?;
     let Some(undoer) = target.undone_by.filter(|_| target.undone) else {
         return Err(UndoError::NotUndone(id));
     };
-    let undo = action::get(tx, undoer).await?.ok_or(UndoError::UnknownAction(undoer))?;
+    let undo = locked(tx, undoer).await?.ok_or(UndoError::UnknownAction(undoer))?;
     let summary = format!("Redid: {}", target.summary);
     all_or_nothing(tx, revert(tx, id, Pending { target: undo, kind: ActionKind::Redo, summary }, false)).await
+}
+
+/// The action `id` as it is now, its row locked until the transaction ends: an undo or redo of
+/// the same action in another transaction waits, then sees it undone (or redone) and refuses.
+async fn locked(tx: &Transaction<'_>, id: i64) -> Result<Option<ActionInfo>, Error> {
+    tx.execute("SELECT FROM strata.action WHERE id = $1 FOR UPDATE", &[&id])
+        .await
+        .map_err(Error::postgres("locking the action"))?;
+    // Read after the lock, in a statement of its own: it sees what the other transaction did.
+    action::get(tx, id).await
 }
 
 /// An action to revert, and the action that will record it.
@@ -146,7 +156,7 @@ async fn revert(tx: &Transaction<'_>, asked: i64, first: Pending, cascade: bool)
     let mut actions = Vec::new();
     while let Some(top) = stack.last() {
         let id = top.target.id;
-        if stack.len() > 1 && action::get(tx, id).await?.is_none_or(|now| now.undone) {
+        if stack.len() > 1 && locked(tx, id).await?.is_none_or(|now| now.undone) {
             stack.pop();
             continue;
         }
