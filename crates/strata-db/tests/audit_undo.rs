@@ -326,9 +326,8 @@ async fn rename_column(client: &mut tokio_postgres::Client, from: &str, to: &str
     use strata_db::audit::action::{self, ActionKind};
     use strata_db::ddl::{self, TablePath, column::ColumnChange};
     let tx = client.transaction().await.unwrap();
-    let id = action::begin(&tx, ActionKind::AlterColumn, &format!("Renamed column {from} to {to} in orders"))
-        .await
-        .unwrap();
+    let id =
+        action::begin(&tx, ActionKind::AlterColumn, &format!("Renamed column {from} to {to} in orders")).await.unwrap();
     let change = ColumnChange { name: Some(to.into()), type_name: None };
     ddl::column::alter(&tx, TablePath::new("db", "public", "orders"), from, &change).await.unwrap();
     tx.commit().await.unwrap();
@@ -371,4 +370,19 @@ async fn two_undos_of_the_same_structure_action_at_once_undo_it_once() {
     let renamed = rename_column(&mut client, "item", "thing").await;
     undo_twice_at_once(&db, &mut client, renamed).await;
     assert_eq!(rows(&client, "orders", "id").await, before);
+}
+
+#[tokio::test]
+async fn a_column_rename_is_undone_after_later_row_edits() {
+    let (_db, mut client) = database(ORDERS).await;
+    let renamed = rename_column(&mut client, "item", "thing").await;
+    act(&mut client, "UPDATE orders SET thing = 'quill', qty = 9 WHERE id = 1").await;
+    undo(&mut client, renamed, false).await.unwrap();
+    assert_eq!(column(&client, "orders", "item").await[0].as_deref(), Some("quill"));
+    // Later structure changes still conflict with the rename.
+    let again = rename_column(&mut client, "item", "thing").await;
+    rename_column(&mut client, "qty", "amount").await;
+    act(&mut client, "ALTER TABLE orders ADD COLUMN extra int").await;
+    let found = conflicts(undo(&mut client, again, false).await);
+    assert_eq!(found.len(), 1, "{found:?}");
 }

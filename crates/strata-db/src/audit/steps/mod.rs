@@ -232,6 +232,22 @@ pub async fn has_steps(tx: &Transaction<'_>, id: i64) -> Result<bool, Error> {
     Ok(row.get(0))
 }
 
+/// The steps that only rename (a schema, a table, a column), as recorded in `forward->>'step'`.
+const RENAMES: [&str; 3] = ["rename_schema", "rename_table", "rename_column"];
+
+/// Whether action `id` changed structure by renaming only (rows do not care what their table or
+/// column is called), whatever its kind.
+pub(crate) async fn only_renames(tx: &Transaction<'_>, id: i64) -> Result<bool, Error> {
+    let row = tx
+        .query_one(
+            "SELECT count(*) > 0 AND bool_and(forward->>'step' = ANY($2)) FROM strata.action_step WHERE action = $1",
+            &[&id, &RENAMES.as_slice()],
+        )
+        .await
+        .map_err(Error::postgres("reading the action's steps"))?;
+    Ok(row.get::<_, Option<bool>>(0).unwrap_or(false))
+}
+
 /// Applies the inverses of action `id`'s steps in reverse order, recording each as a step (with
 /// its own inverse) of the transaction's current action. A step that cannot be undone any more
 /// (a deleted table's name is taken now, its schema is gone) is a [`DdlError`] saying why, and

@@ -2,7 +2,7 @@
 //! touched (found by [`super::table::TableUndo::conflicts`]) and later structure changes.
 //!
 //! A data action conflicts with every later structure change of its tables. A structure action
-//! conflicts with every later action on its tables, rows or structure, except that a rename only
+//! conflicts with every later action on its tables, rows or structure, except that an action whose steps only rename
 //! conflicts with later structure changes (rows do not care what their table is called). Later
 //! actions that are undone, and undos of actions that came after the one undone (they cancel
 //! out), are no conflict.
@@ -13,13 +13,11 @@ use super::Conflict;
 use super::table::KeyConflicts;
 use crate::Error;
 use crate::audit::action::{self, ActionInfo};
-
-/// Action kinds that only rename.
-const RENAMES: [&str; 2] = ["rename_table", "rename_schema"];
+use crate::audit::steps;
 
 /// The later structure changes in the way of undoing `target`, newest first.
 pub(super) async fn structure(tx: &Transaction<'_>, target: &ActionInfo) -> Result<Vec<Conflict>, Error> {
-    let renames = RENAMES.contains(&target.kind.as_str());
+    let renames = steps::only_renames(tx, target.id).await?;
     let rows = tx
         .query(
             "SELECT later.action, later.relid, bool_or(later.schema_change), \
