@@ -2,8 +2,9 @@
 //! touched (found by [`super::table::TableUndo::conflicts`]) and later structure changes.
 //!
 //! A data action conflicts with every later structure change of its tables. A structure action
-//! conflicts with every later action on its tables, rows or structure, except that an action whose steps only rename
-//! conflicts with later structure changes (rows do not care what their table is called). Later
+//! conflicts with every later action on its tables, rows or structure, except that an action
+//! whose steps only rename conflicts only with later structure changes (rows do not care what
+//! their table or columns are called). Later
 //! actions that are undone, and undos of actions that came after the one undone (they cancel
 //! out), are no conflict.
 
