@@ -386,3 +386,26 @@ async fn a_column_rename_is_undone_after_later_row_edits() {
     let found = conflicts(undo(&mut client, again, false).await);
     assert_eq!(found.len(), 1, "{found:?}");
 }
+
+#[tokio::test]
+async fn a_cascade_that_reaches_an_undo_redoes() {
+    let (_db, mut client) = database(ORDERS).await;
+    let first = act(&mut client, "UPDATE orders SET qty = 5 WHERE id = 1").await;
+    let second = act(&mut client, "UPDATE orders SET qty = 7 WHERE id = 1").await;
+    let undone = undo(&mut client, first, true).await.unwrap();
+    let (undid_second, undid_first) = (undone.actions[0].id, undone.actions[1].id);
+    assert_eq!(info(&client, undid_second).await.undoes, Some(second));
+
+    // Undoing the undo of the second is in the way of the undo of the first: both are redone.
+    let done = undo(&mut client, undid_second, true).await.unwrap();
+    let made: Vec<_> = done.actions.iter().map(|a| (a.undoes, a.kind.as_str(), a.summary.clone())).collect();
+    let (first, second) = (info(&client, first).await.summary, info(&client, second).await.summary);
+    assert_eq!(
+        made,
+        [
+            (Some(undid_first), "redo", format!("Redid: {first}")),
+            (Some(undid_second), "redo", format!("Redid: {second}")),
+        ]
+    );
+    assert_eq!(column(&client, "orders", "qty").await[0].as_deref(), Some("7"));
+}

@@ -93,8 +93,7 @@ pub async fn undo(tx: &Transaction<'_>, id: i64, cascade: bool) -> Result<Undone
     if target.undone {
         return Err(UndoError::AlreadyUndone { id, by: target.undone_by.unwrap_or(id) });
     }
-    let summary = format!("Undid: {}", target.summary);
-    all_or_nothing(tx, revert(tx, id, Pending { target, kind: ActionKind::Undo, summary }, cascade)).await
+    all_or_nothing(tx, revert(tx, id, Pending::of(tx, target).await?, cascade)).await
 }
 
 /// Redoes the undone action `id`: undoes the undo in effect, as a new action of kind `redo`.
@@ -104,8 +103,7 @@ pub async fn redo(tx: &Transaction<'_>, id: i64) -> Result<Undone, UndoError> {
         return Err(UndoError::NotUndone(id));
     };
     let undo = locked(tx, undoer).await?.ok_or(UndoError::UnknownAction(undoer))?;
-    let summary = format!("Redid: {}", target.summary);
-    all_or_nothing(tx, revert(tx, id, Pending { target: undo, kind: ActionKind::Redo, summary }, false)).await
+    all_or_nothing(tx, revert(tx, id, Pending::of(tx, undo).await?, false)).await
 }
 
 /// The action `id` as it is now, its row locked until the transaction ends: an undo or redo of
@@ -123,6 +121,30 @@ struct Pending {
     target: ActionInfo,
     kind: ActionKind,
     summary: String,
+}
+
+impl Pending {
+    /// Reverting `target`: an undo (`Undid: …`) of an action or of a redo, a redo (`Redid: …`) of
+    /// an undo; either way named after the action at the start of the chain of undos.
+    async fn of(tx: &Transaction<'_>, target: ActionInfo) -> Result<Pending, Error> {
+        let row = tx
+            .query_one(
+                "WITH RECURSIVE chain (id, undoes, depth) AS ( \
+                     SELECT id, undoes, 0 FROM strata.action WHERE id = $1 \
+                     UNION ALL SELECT a.id, a.undoes, c.depth + 1 FROM strata.action a JOIN chain c ON a.id = c.undoes) \
+                 SELECT c.depth, a.summary FROM chain c JOIN strata.action a ON a.id = c.id \
+                 ORDER BY c.depth DESC LIMIT 1",
+                &[&target.id],
+            )
+            .await
+            .map_err(Error::postgres("reading what the action undid"))?;
+        let (undos, first): (i32, String) = (row.get(0), row.get(1));
+        Ok(if undos % 2 == 0 {
+            Pending { target, kind: ActionKind::Undo, summary: format!("Undid: {first}") }
+        } else {
+            Pending { target, kind: ActionKind::Redo, summary: format!("Redid: {first}") }
+        })
+    }
 }
 
 /// Runs `work` so that on failure nothing of it stays in the caller's transaction (a cascade may
@@ -176,8 +198,7 @@ async fn revert(tx: &Transaction<'_>, asked: i64, first: Pending, cascade: bool)
                 let Some(later) = conflicts.into_iter().map(|c| c.action).find(|a| a.id == newest) else {
                     return Err(UndoError::UnknownAction(newest));
                 };
-                let summary = format!("Undid: {}", later.summary);
-                stack.push(Pending { target: later, kind: ActionKind::Undo, summary });
+                stack.push(Pending::of(tx, later).await?);
             }
         }
     }
