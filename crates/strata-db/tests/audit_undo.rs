@@ -409,3 +409,27 @@ async fn a_cascade_that_reaches_an_undo_redoes() {
     );
     assert_eq!(column(&client, "orders", "qty").await[0].as_deref(), Some("7"));
 }
+
+#[tokio::test]
+async fn rows_referenced_by_rows_added_later_are_said_so_and_nothing_changes() {
+    let (_db, mut client) = database(
+        "CREATE TABLE parent (id int PRIMARY KEY, name text); \
+         CREATE TABLE child (id int PRIMARY KEY, parent int REFERENCES parent, v text)",
+    )
+    .await;
+    let added = act(&mut client, "INSERT INTO parent VALUES (1, 'a'), (2, 'b')").await;
+    act(&mut client, "INSERT INTO child VALUES (1, 2, 'x')").await;
+    let before = rows(&client, "parent", "id").await;
+    match undo(&mut client, added, false).await {
+        Err(err @ UndoError::Unavailable { .. }) => {
+            let said = err.to_string();
+            assert!(
+                said.contains("rows of public.parent are referenced by rows added later in public.child"),
+                "{said}"
+            );
+        }
+        other => panic!("expected unavailable, got {other:?}"),
+    }
+    assert_eq!(rows(&client, "parent", "id").await, before);
+    assert!(!info(&client, added).await.undone);
+}

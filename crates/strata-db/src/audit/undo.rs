@@ -8,6 +8,7 @@ mod conflict;
 mod table;
 
 use tokio_postgres::Transaction;
+use tokio_postgres::error::SqlState;
 
 use self::table::TableUndo;
 use super::action::{self, ActionInfo, ActionKind};
@@ -70,7 +71,8 @@ pub enum UndoError {
         conflicts: Vec<Conflict>,
     },
     /// The action cannot be undone any more: a table it changed is gone (dropped outside
-    /// Strata), or its history was pruned.
+    /// Strata), its history was pruned, or rows of other tables that it does not know of hold on
+    /// to its rows by a foreign key.
     #[error("action {id} cannot be undone: {reason}")]
     Unavailable {
         /// The action.
@@ -252,14 +254,18 @@ async fn apply(tx: &Transaction<'_>, pending: &Pending, parts: Vec<TableUndo>) -
     tx.execute("UPDATE strata.action SET undone_by = $1 WHERE id = $2", &[&id, &target])
         .await
         .map_err(Error::postgres("recording the undo"))?;
+    let blocked = |part: &TableUndo| {
+        let table = part.table.label.clone();
+        move |err| referenced(target, &table, err)
+    };
     for part in parts.iter().rev() {
-        part.delete(tx).await?;
+        part.delete(tx).await.map_err(blocked(part))?;
     }
     for part in &parts {
-        part.insert(tx).await?;
+        part.insert(tx).await.map_err(blocked(part))?;
     }
     for part in &parts {
-        part.update(tx).await?;
+        part.update(tx).await.map_err(blocked(part))?;
     }
     for part in parts {
         part.finish(tx).await?;
@@ -268,4 +274,32 @@ async fn apply(tx: &Transaction<'_>, pending: &Pending, parts: Vec<TableUndo>) -
         steps::undo(tx, target).await?;
     }
     action::get(tx, id).await?.ok_or(UndoError::UnknownAction(id))
+}
+
+/// A foreign key that stops putting `table`'s rows back, said for people: rows of another table,
+/// added later by actions that do not conflict (they changed another table), reference rows the
+/// undo deletes, or rows the undo puts back refer to rows that are gone now. Other errors as
+/// they are.
+fn referenced(id: i64, table: &str, err: Error) -> UndoError {
+    let Error::Postgres { source, .. } = &err else { return err.into() };
+    let Some(violation) = source.as_db_error().filter(|db| *db.code() == SqlState::FOREIGN_KEY_VIOLATION) else {
+        return err.into();
+    };
+    // PostgreSQL names the referencing table and the constraint.
+    let referencing = match (violation.schema(), violation.table()) {
+        (Some(schema), Some(name)) => format!("{schema}.{name}"),
+        _ => "another table".to_string(),
+    };
+    let constraint = violation.constraint().unwrap_or("a foreign key");
+    let reason = if referencing == table {
+        format!(
+            "rows of {table} would refer to rows that are gone now (foreign key {constraint}); put those back first"
+        )
+    } else {
+        format!(
+            "rows of {table} are referenced by rows added later in {referencing} (foreign key {constraint}); \
+             undo those first"
+        )
+    };
+    UndoError::Unavailable { id, reason }
 }
