@@ -86,9 +86,10 @@ pub async fn restore(args: RestoreArgs, file: &FileConfig) -> anyhow::Result<()>
     let json = args.target.json;
     let rows = args.rows;
     let (restored, info) = in_transaction(args.target, file, async |tx, db| {
-        let summary = summary::restore(&table, rows.len() as u64);
-        let id = action::begin(tx, ActionKind::Restore, &summary).await?;
+        // Described once the count is known: a key given twice is restored once.
+        let id = action::begin(tx, ActionKind::Restore, &summary::restore(&table, 0)).await?;
         let restored = history::restore(tx, TablePath::new(db, &schema, &table), &rows).await?;
+        action::describe(tx, id, &summary::restore(&table, restored), None).await?;
         let info = action::get(tx, id).await?.context("the restore's action is gone")?;
         Ok((restored, info))
     })

@@ -134,7 +134,8 @@ fn history_restore_and_prune() {
     assert_eq!(history["versions"][0]["change"], "delete", "{history}");
     let deleted = target.json(&["actions", "--limit", "1"]);
 
-    let restored = target.json(&["restore", "--table", "public.orders", "--row", "2"]);
+    // A key given twice is restored once, and the summary says so.
+    let restored = target.json(&["restore", "--table", "public.orders", "--row", "2", "--row", "2"]);
     assert_eq!(restored["restored"], 1, "{restored}");
     assert_eq!(restored["action"]["kind"], "restore");
     assert_eq!(restored["action"]["summary"], "Restored 1 row in orders");
