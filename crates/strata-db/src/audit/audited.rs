@@ -7,6 +7,7 @@ use tokio_postgres::GenericClient;
 use tokio_postgres::types::Oid;
 
 use crate::Error;
+use crate::audit::ident;
 use crate::catalog::JsonEncoding;
 
 /// A column of an audited table.
@@ -156,9 +157,4 @@ pub(crate) async fn by_name(
         Some(row) => AuditedTable::load(client, row.get(0)).await,
         None => Ok(None),
     }
-}
-
-fn ident(name: &str) -> Result<Ident, Error> {
-    // Catalog names always fit; a failure would be a bug, reported rather than panicking.
-    Ident::new(name).map_err(|err| Error::BadParameter { parameter: "name".into(), reason: err.to_string() })
 }

@@ -28,6 +28,7 @@ pub mod prune;
 pub mod steps;
 pub mod undo;
 
+use strata_sql::Ident;
 #[cfg(doc)]
 use strata_sql::QualifiedName;
 use tokio_postgres::{GenericClient, Transaction};
@@ -55,4 +56,12 @@ pub async fn track(client: &impl GenericClient, table: &str) -> Result<bool, Err
         .await
         .map_err(Error::postgres(format!("auditing {table}")))?;
     Ok(row.get(0))
+}
+
+/// `name`, a name PostgreSQL gave or keeps (catalog names always fit), as an identifier; a
+/// failure is reported rather than panicking.
+pub(crate) fn ident(name: impl Into<String>) -> Result<Ident, Error> {
+    let name = name.into();
+    Ident::new(name.as_str())
+        .map_err(|err| Error::BadParameter { parameter: "name".into(), reason: format!("{name:?}: {err}") })
 }

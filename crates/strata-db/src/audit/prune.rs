@@ -1,9 +1,9 @@
 //! Retention: history is kept until `strata audit prune --before DATE` trims it.
 
-use strata_sql::{Ident, QualifiedName};
+use strata_sql::QualifiedName;
 use tokio_postgres::Transaction;
 
-use super::steps;
+use super::{ident, steps};
 use crate::Error;
 
 /// What a prune removed.
@@ -52,7 +52,7 @@ pub async fn prune(tx: &Transaction<'_>, before: &str) -> Result<Pruned, Error> 
         .map_err(Error::postgres("listing the history tables"))?;
     let mut history_rows = 0;
     for row in histories {
-        let history = QualifiedName::new(ident("strata")?, ident(row.get(0))?);
+        let history = QualifiedName::new(ident("strata")?, ident(row.get::<_, String>(0))?);
         let deleted = tx
             .execute(&format!("DELETE FROM {history} WHERE _action = ANY($1)"), &[&ids])
             .await
@@ -64,8 +64,4 @@ pub async fn prune(tx: &Transaction<'_>, before: &str) -> Result<Pruned, Error> 
         .await
         .map_err(Error::postgres("pruning actions"))?;
     Ok(Pruned { actions: i64::try_from(actions).unwrap_or(i64::MAX), history_rows })
-}
-
-fn ident(name: &str) -> Result<Ident, Error> {
-    Ident::new(name).map_err(|err| Error::BadParameter { parameter: "name".into(), reason: err.to_string() })
 }

@@ -22,7 +22,7 @@ mod schema;
 mod table;
 
 use serde::{Deserialize, Serialize};
-use strata_sql::{Ident, QualifiedName};
+use strata_sql::QualifiedName;
 use tokio_postgres::Transaction;
 
 pub use column::{ColumnDefinition, IndexDefinition, NamedDefinition};
@@ -30,6 +30,7 @@ pub(crate) use table::dependent_views;
 pub use table::{ForeignKey, Renamed};
 
 use crate::Error;
+use crate::audit::ident;
 use crate::ddl::{DdlError, refusal};
 
 /// One structure change, as recorded in `strata.action_step` (JSON tagged by `"step"`). Tables
@@ -350,13 +351,6 @@ fn to_json(step: &Step) -> Result<String, Error> {
         .map_err(|err| Error::BadParameter { parameter: "step".into(), reason: format!("cannot be recorded: {err}") })
 }
 
-/// `text`, a name PostgreSQL gave or keeps, as an identifier.
-fn ident(text: impl Into<String>) -> Result<Ident, Error> {
-    let text = text.into();
-    Ident::new(text.as_str())
-        .map_err(|err| Error::BadParameter { parameter: "name".into(), reason: format!("{text:?}: {err}") })
-}
-
 /// The table `name` of schema `strata`.
 fn strata_table(name: impl Into<String>) -> Result<QualifiedName, Error> {
     Ok(QualifiedName::new(ident("strata")?, ident(name)?))
@@ -403,7 +397,8 @@ async fn restore_search_path(tx: &Transaction<'_>, path: &str) -> Result<(), Err
 }
 
 /// Runs `sql` with the audit trigger off: restoring kept values puts back a state, it is not a
-/// change of its own.
+/// change of its own. If `sql` fails, the setting stays `off`: the transaction is aborted then, and
+/// rolling it back (or back to a savepoint taken before, as undo does) restores the setting too.
 async fn unaudited(tx: &Transaction<'_>, sql: &str, doing: &str) -> Result<(), Error> {
     let row = tx
         .query_one("SELECT current_setting('strata.audit', true), set_config('strata.audit', 'off', true)", &[])

@@ -15,6 +15,7 @@ use tokio_postgres::types::Oid;
 
 use crate::Error;
 use crate::audit::audited::AuditedTable;
+use crate::audit::ident;
 
 /// Above this many history entries, an undo locks the table against writers instead of each row.
 const ROW_LOCKS: i64 = 10_000;
@@ -38,9 +39,9 @@ pub(super) struct KeyConflicts {
     pub rows: i64,
     /// The first 20 keys, as text, in key order.
     pub keys: Vec<String>,
-    /// Of those rows: how many are gone now, and how many are back though the action left none.
+    /// Of those rows, how many are gone now though the action left them.
     pub deleted: i64,
-    /// See `deleted`.
+    /// Of those rows, how many are back though the action left none.
     pub reinserted: i64,
     /// The columns whose change conflicts (the action changed them and they differ now).
     pub columns: Vec<String>,
@@ -243,8 +244,4 @@ pub(super) async fn tables(tx: &Transaction<'_>, id: i64) -> Result<Vec<Oid>, Er
         ordered.push(pending.remove(ready).0);
     }
     Ok(ordered)
-}
-
-fn ident(name: String) -> Result<Ident, Error> {
-    Ident::new(name).map_err(|err| Error::BadParameter { parameter: "name".into(), reason: err.to_string() })
 }
