@@ -171,7 +171,7 @@ impl From<strata_db::Error> for ApiError {
                 let missing: Vec<Value> = keys.iter().cloned().map(Value::Object).collect();
                 ApiError::not_found(err.to_string()).with("missing", missing)
             }
-            Error::StillReferenced { .. } => ApiError::conflict(err.to_string()),
+            Error::StillReferenced { .. } | Error::NotRestorable { .. } => ApiError::conflict(err.to_string()),
             Error::KeysInUse { ref keys, .. } => ApiError::conflict(err.to_string()).with("keys", keys.clone()),
             // Connection messages name the server but never the password: safe to show.
             strata_db::Error::Connect { .. } | strata_db::Error::Pool(_) => {

@@ -139,6 +139,13 @@ pub enum Error {
         /// The keys in use, as sent.
         keys: Vec<String>,
     },
+    /// Deleted rows whose values history cannot give back as they were: a later structure change
+    /// of the table (a column retyped, dropped or added) came after their deletion.
+    #[error("{reason}")]
+    NotRestorable {
+        /// What came after, and what to do.
+        reason: String,
+    },
     /// Rows to delete are still referenced by other rows.
     #[error("{reason}; delete or change the referencing rows first")]
     StillReferenced {

@@ -134,3 +134,45 @@ async fn an_action_whose_history_is_gone_cannot_be_undone() {
         other => panic!("expected unavailable, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn rows_deleted_before_a_retype_are_not_restored_with_wrong_values() {
+    let (db, mut client) = database(ORDERS).await;
+    let before = rows(&client, "orders", "id").await;
+    act(&mut client, "DELETE FROM orders WHERE id = 1").await;
+    let tx = client.transaction().await.unwrap();
+    let retype = action::begin(&tx, ActionKind::AlterColumn, "Changed the type of qty").await.unwrap();
+    let change = strata_db::ddl::column::ColumnChange { name: None, type_name: Some("bigint".into()) };
+    strata_db::ddl::column::alter(&tx, orders(db.name()), "qty", &change).await.unwrap();
+    tx.commit().await.unwrap();
+
+    // The history column of qty is a new one now: the deleted row's qty is not in it.
+    assert!(history::deleted_rows(&client, orders(db.name()), 50).await.unwrap().is_empty());
+    match restore(&mut client, db.name(), &["1"]).await {
+        Err(err @ Error::NotRestorable { .. }) => assert!(err.to_string().contains("rows 1 of public.orders"), "{err}"),
+        other => panic!("expected not restorable, got {other:?}"),
+    }
+    // With the retype undone, the row comes back as it was.
+    undo(&mut client, retype, false).await.unwrap();
+    assert_eq!(history::deleted_rows(&client, orders(db.name()), 50).await.unwrap().len(), 1);
+    assert_eq!(restore(&mut client, db.name(), &["1"]).await.unwrap(), 1);
+    assert_eq!(rows(&client, "orders", "id").await, before);
+}
+
+#[tokio::test]
+async fn a_key_taken_by_a_concurrent_restore_is_in_use() {
+    let (db, mut client) = database(ORDERS).await;
+    act(&mut client, "DELETE FROM orders WHERE id = 1").await;
+    let mut other = db.client().await;
+    let tx = client.transaction().await.unwrap();
+    action::begin(&tx, ActionKind::Restore, "Restored rows in orders").await.unwrap();
+    history::restore(&tx, orders(db.name()), &["1".to_string()]).await.unwrap();
+    let name = db.name().to_string();
+    let second = tokio::spawn(async move { restore(&mut other, &name, &["1"]).await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    tx.commit().await.unwrap();
+    match second.await.unwrap() {
+        Err(Error::KeysInUse { keys, .. }) => assert_eq!(keys, ["1"]),
+        other => panic!("expected keys in use, got {other:?}"),
+    }
+}

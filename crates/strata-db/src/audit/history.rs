@@ -4,7 +4,10 @@
 use serde_json::{Map, Value};
 use tokio_postgres::{GenericClient, Transaction};
 
+use tokio_postgres::error::SqlState;
+
 use super::audited::{self, AuditedTable};
+use super::steps;
 use crate::ddl::TablePath;
 use crate::{Error, catalog};
 
@@ -111,7 +114,22 @@ pub async fn row_history(client: &impl GenericClient, path: TablePath<'_>, key: 
         .collect())
 }
 
-/// The rows of `path` deleted and not back since, newest deletion first, at most `limit`.
+/// SQL that is true when the deletion `d` (a history entry) came before a structure change of
+/// table `$relid` that is in effect (not undone, not only renames): the history columns hold the
+/// deleted row in columns that are not the table's now, so its values cannot be read back.
+fn restructured_since(relid: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM strata.action_table t JOIN strata.action a ON a.id = t.action \
+                 WHERE t.relid = {relid} AND t.schema_change AND t.action > d._action \
+                   AND (a.undoes IS NULL OR a.undoes < d._action) AND NOT strata.action_undone(a.id) \
+                   AND {})",
+        steps::changes_more_than_names("a.id")
+    )
+}
+
+/// The rows of `path` deleted and not back since, newest deletion first, at most `limit`. Rows
+/// deleted before a later structure change of the table are left out: their values cannot be
+/// shown (or restored) as they were.
 pub async fn deleted_rows(
     client: &impl GenericClient,
     path: TablePath<'_>,
@@ -124,12 +142,15 @@ pub async fn deleted_rows(
          SELECT d.{hkey}::text, {old}, d._action, to_json(a.at)#>>'{{}}', a.actor \
          FROM newest n JOIN {history} d ON d._seq = n.s AND d._op = 'D' \
          JOIN strata.action a ON a.id = d._action \
-         WHERE NOT EXISTS (SELECT 1 FROM {name} p WHERE p.{column} = n.k) \
+         WHERE NOT EXISTS (SELECT 1 FROM {name} p WHERE p.{column} = n.k) AND NOT {restructured} \
          ORDER BY d._seq DESC LIMIT $1",
         old = table.json("d", true),
+        restructured = restructured_since("$2::text::regclass"),
     );
-    let rows =
-        client.query(&sql, &[&limit.clamp(1, 1000)]).await.map_err(Error::postgres("reading the deleted rows"))?;
+    let rows = client
+        .query(&sql, &[&limit.clamp(1, 1000), &table.table.to_string()])
+        .await
+        .map_err(Error::postgres("reading the deleted rows"))?;
     Ok(rows
         .iter()
         .map(|row| DeletedRow {
@@ -158,10 +179,13 @@ pub async fn restore(tx: &Transaction<'_>, path: TablePath<'_>, keys: &[String])
                          WHERE h.{hkey} IN (SELECT k FROM wanted) GROUP BY 1)"
     );
     let sql = format!(
-        "{wanted} SELECT w.given, EXISTS (SELECT 1 FROM {name} p WHERE p.{column} = w.k), coalesce(d._op = 'D', false) \
-         FROM wanted w LEFT JOIN newest n ON n.k = w.k LEFT JOIN {history} d ON d._seq = n.s ORDER BY w.given"
+        "{wanted} SELECT w.given, EXISTS (SELECT 1 FROM {name} p WHERE p.{column} = w.k), coalesce(d._op = 'D', false), \
+                coalesce({restructured}, false) \
+         FROM wanted w LEFT JOIN newest n ON n.k = w.k LEFT JOIN {history} d ON d._seq = n.s ORDER BY w.given",
+        restructured = restructured_since("$2::text::regclass"),
     );
-    let rows = tx.query(&sql, &[&keys]).await.map_err(key_error("looking for the deleted rows"))?;
+    let rows =
+        tx.query(&sql, &[&keys, &table.table.to_string()]).await.map_err(key_error("looking for the deleted rows"))?;
     let in_use: Vec<String> = rows.iter().filter(|row| row.get(1)).map(|row| row.get(0)).collect();
     if !in_use.is_empty() {
         return Err(Error::KeysInUse { table: table.label.clone(), keys: in_use });
@@ -170,6 +194,17 @@ pub async fn restore(tx: &Transaction<'_>, path: TablePath<'_>, keys: &[String])
     if !unknown.is_empty() {
         return Err(missing(&table.key().name, unknown));
     }
+    let stale: Vec<String> = rows.iter().filter(|row| row.get(3)).map(|row| row.get(0)).collect();
+    if !stale.is_empty() {
+        return Err(Error::NotRestorable {
+            reason: format!(
+                "rows {} of {} were deleted before a later change to the table's columns, so their values cannot \
+                 be restored as they were; undo that change first, or add the rows again by hand",
+                stale.join(", "),
+                table.label
+            ),
+        });
+    }
     let columns = table.columns.iter().map(|c| c.ident.to_string()).collect::<Vec<_>>().join(", ");
     let values = table.columns.iter().map(|c| format!("d.{}", c.history)).collect::<Vec<_>>().join(", ");
     let sql = format!(
@@ -177,7 +212,14 @@ pub async fn restore(tx: &Transaction<'_>, path: TablePath<'_>, keys: &[String])
          SELECT {values} FROM newest n JOIN {history} d ON d._seq = n.s AND d._op = 'D'",
         overriding = table.overriding()
     );
-    tx.execute(&sql, &[&keys]).await.map_err(Error::postgres(format!("restoring rows of {}", table.label)))
+    tx.execute(&sql, &[&keys]).await.map_err(|err| {
+        // A key taken meanwhile by a concurrent transaction (checked above, taken since).
+        if err.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+            Error::KeysInUse { table: table.label.clone(), keys: keys.to_vec() }
+        } else {
+            Error::postgres(format!("restoring rows of {}", table.label))(err)
+        }
+    })
 }
 
 /// The audited table `path`; `None` for a relation without history (a view, a table without a

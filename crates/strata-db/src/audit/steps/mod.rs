@@ -236,6 +236,17 @@ pub async fn has_steps(tx: &Transaction<'_>, id: i64) -> Result<bool, Error> {
 /// The steps that only rename (a schema, a table, a column), as recorded in `forward->>'step'`.
 const RENAMES: [&str; 3] = ["rename_schema", "rename_table", "rename_column"];
 
+/// SQL that is true when action `action` (an SQL expression) changed more than names: a step
+/// that is not a rename, or a structure change recorded without steps.
+pub(crate) fn changes_more_than_names(action: &str) -> String {
+    let renames = RENAMES.map(|step| format!("'{step}'")).join(", ");
+    format!(
+        "(NOT EXISTS (SELECT 1 FROM strata.action_step s WHERE s.action = {action}) \
+          OR EXISTS (SELECT 1 FROM strata.action_step s WHERE s.action = {action} \
+                     AND s.forward->>'step' NOT IN ({renames})))"
+    )
+}
+
 /// Whether action `id` changed structure by renaming only (rows do not care what their table or
 /// column is called), whatever its kind.
 pub(crate) async fn only_renames(tx: &Transaction<'_>, id: i64) -> Result<bool, Error> {
