@@ -176,3 +176,49 @@ async fn a_key_taken_by_a_concurrent_restore_is_in_use() {
         other => panic!("expected keys in use, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn an_action_on_a_table_pruned_since_says_pruned() {
+    let (db, mut client) = database(ORDERS).await;
+    let relid: u32 = client.query_one("SELECT 'orders'::regclass::oid", &[]).await.unwrap().get(0);
+    let tx = client.transaction().await.unwrap();
+    let deleted = action::begin(&tx, ActionKind::DeleteTable, "Deleted table orders").await.unwrap();
+    strata_db::ddl::table::drop(&tx, orders(db.name()), false).await.unwrap();
+    tx.commit().await.unwrap();
+    // A change to the deleted table made with psql, after the deletion.
+    let later = act(&mut client, &format!("UPDATE strata.\"deleted_{relid}\" SET qty = 9 WHERE id = 1")).await;
+    client.execute("UPDATE strata.action SET at = '2001-01-01' WHERE id <= $1", &[&deleted]).await.unwrap();
+
+    let tx = client.transaction().await.unwrap();
+    prune::prune(&tx, "2002-01-01").await.unwrap();
+    tx.commit().await.unwrap();
+    let left: i64 =
+        client.query_one("SELECT count(*) FROM strata.audited WHERE relid = $1", &[&relid]).await.unwrap().get(0);
+    assert_eq!(left, 0);
+    match undo(&mut client, later, false).await {
+        Err(err @ UndoError::Unavailable { .. }) => assert!(err.to_string().contains("pruned"), "{err}"),
+        other => panic!("expected unavailable, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn prune_forgets_tables_dropped_outside_strata() {
+    let (_db, mut client) = database(ORDERS).await;
+    let history: String = client.query_one("SELECT history FROM strata.audited", &[]).await.unwrap().get(0);
+    act(&mut client, "UPDATE orders SET qty = 10 WHERE id = 1").await;
+    client.batch_execute("DROP TABLE orders").await.unwrap();
+    let tx = client.transaction().await.unwrap();
+    prune::prune(&tx, "tomorrow").await.unwrap();
+    tx.commit().await.unwrap();
+    let left: (i64, bool) = {
+        let row = client
+            .query_one(
+                "SELECT (SELECT count(*) FROM strata.audited), to_regclass(format('strata.%I', $1::text)) IS NULL",
+                &[&history],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(left, (0, true));
+}

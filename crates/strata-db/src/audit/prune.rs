@@ -59,9 +59,32 @@ pub async fn prune(tx: &Transaction<'_>, before: &str) -> Result<Pruned, Error> 
             .map_err(Error::postgres("pruning history"))?;
         history_rows += i64::try_from(deleted).unwrap_or(i64::MAX);
     }
+    forget_dropped_tables(tx).await?;
     let actions = tx
         .execute("DELETE FROM strata.action WHERE id = ANY($1)", &[&ids])
         .await
         .map_err(Error::postgres("pruning actions"))?;
     Ok(Pruned { actions: i64::try_from(actions).unwrap_or(i64::MAX), history_rows })
+}
+
+/// Forgets the tables that no longer exist (dropped outside Strata, or deleted and forgotten):
+/// their history tables and their `strata.audited` rows, so a table that gets the same oid later
+/// is not taken for them. Later actions that changed them can then only be told their history
+/// was pruned.
+async fn forget_dropped_tables(tx: &Transaction<'_>) -> Result<(), Error> {
+    let gone = tx
+        .query(
+            "DELETE FROM strata.audited a WHERE NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = a.relid) \
+             RETURNING a.history",
+            &[],
+        )
+        .await
+        .map_err(Error::postgres("forgetting dropped tables"))?;
+    for row in gone {
+        let history = QualifiedName::new(ident("strata")?, ident(row.get::<_, String>(0))?);
+        tx.batch_execute(&format!("DROP TABLE IF EXISTS {history}"))
+            .await
+            .map_err(Error::postgres("dropping the history of a dropped table"))?;
+    }
+    Ok(())
 }

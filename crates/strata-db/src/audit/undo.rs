@@ -220,9 +220,13 @@ async fn prepare(
     let mut parts = Vec::new();
     for relid in table::tables(tx, target.id).await? {
         let unavailable = |reason: &str| UndoError::Unavailable { id: target.id, reason: reason.to_string() };
-        let audited = AuditedTable::load(tx, relid)
-            .await?
-            .ok_or_else(|| unavailable("a table it changed no longer exists (it was deleted outside Strata)"))?;
+        let Some(audited) = AuditedTable::load(tx, relid).await? else {
+            return Err(unavailable(if forgotten(tx, relid).await? {
+                "a table it changed was deleted and its history pruned"
+            } else {
+                "a table it changed no longer exists (it was deleted outside Strata)"
+            }));
+        };
         let part = TableUndo::prepare(tx, target.id, relid, audited)
             .await?
             .ok_or_else(|| unavailable("its history was pruned"))?;
@@ -302,4 +306,14 @@ fn referenced(id: i64, table: &str, err: Error) -> UndoError {
         )
     };
     UndoError::Unavailable { id, reason }
+}
+
+/// Whether the table `relid` is unknown to the audit trail: prune forgot it (or it never was
+/// audited).
+async fn forgotten(tx: &Transaction<'_>, relid: tokio_postgres::types::Oid) -> Result<bool, Error> {
+    let row = tx
+        .query_one("SELECT NOT EXISTS (SELECT 1 FROM strata.audited WHERE relid = $1)", &[&relid])
+        .await
+        .map_err(Error::postgres("looking for the table's history"))?;
+    Ok(row.get(0))
 }
