@@ -100,11 +100,7 @@ impl AppState {
     where
         ApiError: From<E>,
     {
-        let mut client = self.databases.client(db).await?;
-        let tx = client.transaction().await.map_err(strata_db::Error::postgres("starting a transaction"))?;
-        let done = work(&tx).await?;
-        tx.commit().await.map_err(strata_db::Error::postgres("committing"))?;
-        Ok(done)
+        self.transaction(db, Ending::Commit, work).await
     }
 
     /// Runs `work` in a transaction on the user database `db` that is always rolled back: a
@@ -117,12 +113,33 @@ impl AppState {
     where
         ApiError: From<E>,
     {
+        self.transaction(db, Ending::Rollback, work).await
+    }
+
+    async fn transaction<T, E>(
+        &self,
+        db: &str,
+        ending: Ending,
+        work: impl AsyncFnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, ApiError>
+    where
+        ApiError: From<E>,
+    {
         let mut client = self.databases.client(db).await?;
         let tx = client.transaction().await.map_err(strata_db::Error::postgres("starting a transaction"))?;
         let done = work(&tx).await?;
-        tx.rollback().await.map_err(strata_db::Error::postgres("ending a read"))?;
+        match ending {
+            Ending::Commit => tx.commit().await.map_err(strata_db::Error::postgres("committing"))?,
+            Ending::Rollback => tx.rollback().await.map_err(strata_db::Error::postgres("ending a read"))?,
+        }
         Ok(done)
     }
+}
+
+/// How [`AppState::transaction`] ends a transaction whose work succeeded.
+enum Ending {
+    Commit,
+    Rollback,
 }
 
 /// The response header naming the action a write made (the last one, when it made several).

@@ -8,6 +8,11 @@
 //! action, or the current row if there is none. The undo conflicts where the current row differs
 //! from `after` in presence or on a column the action changed (`before` ≠ `after`): values are
 //! compared as text, so a later change that was itself undone is no conflict.
+//!
+//! Most undos are of the newest change to their rows: each key has one entry of the action and no
+//! later one. Then nothing can conflict, the history rows are the `before` rows and the current
+//! rows are what the action left, so the three statements read the history directly and the
+//! temporary table (and its comparisons) is skipped.
 
 use strata_sql::Ident;
 use tokio_postgres::Transaction;
@@ -20,14 +25,31 @@ use crate::audit::ident;
 /// Above this many history entries, an undo locks the table against writers instead of each row.
 const ROW_LOCKS: i64 = 10_000;
 
-/// One table's part of an undo, its temporary table filled.
+/// The memory an undo's joins and aggregates may use (for the rest of its transaction).
+const WORK_MEM: &str = "256MB";
+
+/// One table's part of an undo, ready to apply.
 pub(super) struct TableUndo {
     /// The table.
     pub table: AuditedTable,
-    /// The temporary table of keys with their `before` and `after` rows.
-    temp: Ident,
-    /// The newest history entry of the action in this table.
-    last: i64,
+    /// The action undone.
+    action: i64,
+    /// Where the `before` rows are read from.
+    source: Source,
+}
+
+/// Where an undo reads each key it touched (`k`), whether the row existed before the action
+/// (`was`) and its `before` values (`b<i>`).
+enum Source {
+    /// The action's own history entries: each key has one and no later entry exists.
+    History,
+    /// A temporary table that also holds the `after` rows, for the conflict check.
+    Temp {
+        /// The temporary table.
+        name: Ident,
+        /// The newest history entry of the action in this table.
+        last: i64,
+    },
 }
 
 /// The keys a later change conflicts with, for one later action (`None`: changed without a record,
@@ -57,11 +79,23 @@ impl TableUndo {
         table: AuditedTable,
     ) -> Result<Option<TableUndo>, Error> {
         let (name, history, key, hkey) = (&table.table, &table.history, &table.key().ident, &table.key().history);
+        tx.query_one("SELECT set_config('work_mem', $1, true)", &[&WORK_MEM])
+            .await
+            .map_err(Error::postgres("giving the undo memory"))?;
+        // The action's entries here: the newest, how many, and for how many keys.
         let found = tx
-            .query_one(&format!("SELECT max(_seq), count(*) FROM {history} WHERE _action = $1"), &[&id])
+            .query_one(
+                &format!(
+                    "SELECT max(s), sum(n)::bigint, count(*) \
+                     FROM (SELECT max(_seq) AS s, count(*) AS n FROM {history} WHERE _action = $1 GROUP BY {hkey}) k"
+                ),
+                &[&id],
+            )
             .await
             .map_err(Error::postgres(format!("reading the history of {}", table.label)))?;
-        let (Some(last), entries) = (found.get::<_, Option<i64>>(0), found.get::<_, i64>(1)) else {
+        let (Some(last), Some(entries), keys) =
+            (found.get::<_, Option<i64>>(0), found.get::<_, Option<i64>>(1), found.get::<_, i64>(2))
+        else {
             return Ok(None);
         };
         // Lock before reading, so a concurrent edit either finished before (and shows in history)
@@ -77,6 +111,9 @@ impl TableUndo {
         };
         let params: &[&(dyn tokio_postgres::types::ToSql + Sync)] = if entries > ROW_LOCKS { &[] } else { &[&id] };
         tx.execute(&lock, params).await.map_err(Error::postgres(format!("locking the rows of {}", table.label)))?;
+        if keys == entries && !Self::changed_later(tx, id, last, &table).await? {
+            return Ok(Some(TableUndo { table, action: id, source: Source::History }));
+        }
         let temp = ident(format!("strata_undo_{id}_{relid}"))?;
         let before = table.columns.iter().enumerate().map(|(i, c)| format!("b.{} AS b{i}", c.history));
         let after = table.columns.iter().enumerate().map(|(i, c)| format!("a.{} AS a{i}", c.history));
@@ -97,15 +134,50 @@ impl TableUndo {
             .await
             .map_err(Error::postgres(format!("reading what the action changed in {}", table.label)))?;
         tx.batch_execute(&format!("ANALYZE {temp}")).await.map_err(Error::postgres("analyzing the undo"))?;
-        Ok(Some(TableUndo { table, temp, last }))
+        Ok(Some(TableUndo { table, action: id, source: Source::Temp { name: temp, last } }))
+    }
+
+    /// Whether a history entry after `last` (action `id`'s newest) has a key action `id` touched.
+    async fn changed_later(tx: &Transaction<'_>, id: i64, last: i64, table: &AuditedTable) -> Result<bool, Error> {
+        let (history, hkey) = (&table.history, &table.key().history);
+        // Later entries are few (a BRIN range); only with some are the action's keys looked up.
+        let later = format!(
+            "SELECT EXISTS (SELECT FROM {history} l WHERE l._seq > $2 \
+                            AND l.{hkey} IN (SELECT h.{hkey} FROM {history} h WHERE h._action = $1)) \
+             WHERE EXISTS (SELECT FROM {history} l WHERE l._seq > $2)"
+        );
+        let found = tx
+            .query_opt(&later, &[&id, &last])
+            .await
+            .map_err(Error::postgres(format!("reading the history of {}", table.label)))?;
+        Ok(found.is_some_and(|row| row.get::<_, bool>(0)))
+    }
+
+    /// The keys with their `before` rows, as `u`, and the parameters the statement takes.
+    fn source(&self) -> (String, Vec<&(dyn tokio_postgres::types::ToSql + Sync)>) {
+        match &self.source {
+            Source::Temp { name, .. } => (format!("{name} u"), Vec::new()),
+            Source::History => {
+                let (history, hkey) = (&self.table.history, &self.table.key().history);
+                let before = self.table.columns.iter().enumerate().map(|(i, c)| format!("h.{} AS b{i}", c.history));
+                let sql = format!(
+                    "(SELECT h.{hkey} AS k, h._op <> 'I' AS was, {} FROM {history} h WHERE h._action = $1) u",
+                    before.collect::<Vec<_>>().join(", ")
+                );
+                (sql, vec![&self.action])
+            }
+        }
     }
 
     /// Where the current rows differ from what action `id` left, grouped by the later actions in
     /// effect that changed those keys (not undone, and not undos of actions after `id`, which
     /// cancel out), newest first. Empty: the undo is safe.
     pub async fn conflicts(&self, tx: &Transaction<'_>, id: i64) -> Result<Vec<KeyConflicts>, Error> {
-        let (name, history, key, hkey, temp) =
-            (&self.table.table, &self.table.history, &self.table.key().ident, &self.table.key().history, &self.temp);
+        let Source::Temp { name: temp, last } = &self.source else {
+            return Ok(Vec::new());
+        };
+        let (name, history, key, hkey) =
+            (&self.table.table, &self.table.history, &self.table.key().ident, &self.table.key().history);
         // Column i conflicts if the action changed it and the current value is not the one it left.
         let columns = self.table.columns.iter().enumerate().map(|(i, c)| {
             format!(
@@ -134,7 +206,7 @@ impl TableUndo {
             per_column = per_column.join(", "),
         );
         let rows = tx
-            .query(&sql, &[&self.last, &id])
+            .query(&sql, &[last, &id])
             .await
             .map_err(Error::postgres(format!("checking later changes to {}", self.table.label)))?;
         Ok(rows
@@ -163,23 +235,26 @@ impl TableUndo {
     /// Deletes the rows the action added (first step of putting `before` back; children before
     /// parents across tables).
     pub async fn delete(&self, tx: &Transaction<'_>) -> Result<(), Error> {
-        let (name, key, temp) = (&self.table.table, &self.table.key().ident, &self.temp);
-        let sql = format!("DELETE FROM {name} t USING {temp} u WHERE t.{key} = u.k AND NOT u.was AND u.present");
-        tx.execute(&sql, &[]).await.map_err(self.failed())?;
+        let (name, key) = (&self.table.table, &self.table.key().ident);
+        let (source, params) = self.source();
+        let sql = format!("DELETE FROM {name} t USING {source} WHERE t.{key} = u.k AND NOT u.was");
+        tx.execute(&sql, &params).await.map_err(self.failed())?;
         Ok(())
     }
 
     /// Inserts the rows the action deleted, with their keys and every value (parents before
     /// children).
     pub async fn insert(&self, tx: &Transaction<'_>) -> Result<(), Error> {
-        let (name, temp) = (&self.table.table, &self.temp);
+        let (name, key) = (&self.table.table, &self.table.key().ident);
+        let (source, params) = self.source();
         let columns = self.table.columns.iter().map(|c| c.ident.to_string()).collect::<Vec<_>>().join(", ");
         let values = (0..self.table.columns.len()).map(|i| format!("u.b{i}")).collect::<Vec<_>>().join(", ");
         let sql = format!(
-            "INSERT INTO {name} ({columns}){overriding} SELECT {values} FROM {temp} u WHERE u.was AND NOT u.present",
+            "INSERT INTO {name} ({columns}){overriding} SELECT {values} FROM {source} \
+             WHERE u.was AND NOT EXISTS (SELECT FROM {name} t WHERE t.{key} = u.k)",
             overriding = self.table.overriding()
         );
-        tx.execute(&sql, &[]).await.map_err(self.failed())?;
+        tx.execute(&sql, &params).await.map_err(self.failed())?;
         Ok(())
     }
 
@@ -187,7 +262,8 @@ impl TableUndo {
     /// row is as the action left it, so every column goes back; with later changes (none
     /// conflicting), only the columns the action changed.
     pub async fn update(&self, tx: &Transaction<'_>) -> Result<(), Error> {
-        let (name, key, temp) = (&self.table.table, &self.table.key().ident, &self.temp);
+        let (name, key) = (&self.table.table, &self.table.key().ident);
+        let later = matches!(self.source, Source::Temp { .. });
         let sets = self
             .table
             .columns
@@ -196,20 +272,22 @@ impl TableUndo {
             .filter(|(i, column)| *i != self.table.key && !column.always_identity)
             .map(|(i, column)| {
                 let c = &column.ident;
-                format!(
-                    "{c} = CASE WHEN NOT u.has_later OR u.b{i}::text IS DISTINCT FROM u.a{i}::text THEN u.b{i} \
-                     ELSE t.{c} END"
-                )
+                if later {
+                    format!(
+                        "{c} = CASE WHEN NOT u.has_later OR u.b{i}::text IS DISTINCT FROM u.a{i}::text THEN u.b{i} \
+                         ELSE t.{c} END"
+                    )
+                } else {
+                    format!("{c} = u.b{i}")
+                }
             })
             .collect::<Vec<_>>();
         if sets.is_empty() {
             return Ok(());
         }
-        let sql = format!(
-            "UPDATE {name} t SET {} FROM {temp} u WHERE t.{key} = u.k AND u.was AND u.present",
-            sets.join(", ")
-        );
-        tx.execute(&sql, &[]).await.map_err(self.failed())?;
+        let (source, params) = self.source();
+        let sql = format!("UPDATE {name} t SET {} FROM {source} WHERE t.{key} = u.k AND u.was", sets.join(", "));
+        tx.execute(&sql, &params).await.map_err(self.failed())?;
         Ok(())
     }
 
@@ -219,7 +297,12 @@ impl TableUndo {
 
     /// Drops the temporary table (the transaction may undo more).
     pub async fn finish(self, tx: &Transaction<'_>) -> Result<(), Error> {
-        tx.batch_execute(&format!("DROP TABLE {}", self.temp)).await.map_err(Error::postgres("cleaning up the undo"))
+        match self.source {
+            Source::Temp { name, .. } => {
+                tx.batch_execute(&format!("DROP TABLE {name}")).await.map_err(Error::postgres("cleaning up the undo"))
+            }
+            Source::History => Ok(()),
+        }
     }
 }
 
