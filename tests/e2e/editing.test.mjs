@@ -7,6 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
+import { waitForCell, waitForSaves } from './grid.mjs';
 import { Harness, screenshot } from './harness.mjs';
 
 const h = new Harness();
@@ -25,23 +26,6 @@ function ordersCsv() {
 /** The text of the grid cell at row R, column C (0-based, the row number column excluded). */
 async function cellText(page, row, col) {
   return ((await page.locator(`#cell-${row}-${col}`).textContent()) ?? '').trim();
-}
-
-/** Waits until the cell at R, C reads `text`. */
-async function waitForCell(page, row, col, text) {
-  await page.waitForFunction(
-    ([id, want]) => document.getElementById(id)?.textContent?.trim() === want,
-    [`cell-${row}-${col}`, text],
-    { timeout: 15_000 },
-  );
-}
-
-/**
- * Waits until no cell is saving, so every edit made so far is stored. (Playwright's
- * `networkidle` cannot say this: once reached after the load, it does not wait again.)
- */
-async function waitForSaves(page) {
-  await page.waitForFunction(() => document.querySelector('[role=gridcell].saving') === null, undefined, { timeout: 15_000 });
 }
 
 /** Dispatches a real `paste` event carrying `text` as text/plain on the grid. */

@@ -8,59 +8,18 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
+import { clickRowNumber, editCell, gridUrl as gridUrlOf, tablePath as tablePathOf, waitForCell, waitForRowCount, waitForSaves } from './grid.mjs';
 import { Harness, screenshot } from './harness.mjs';
 
 const h = new Harness();
-
-/** `/databases/{db}/schemas/public/tables/{table}`, for the API. */
-function tablePath(table) {
-  return `/databases/${encodeURIComponent(h.database)}/schemas/public/tables/${encodeURIComponent(table)}`;
-}
-
-/** The grid's URL for a table of `public`. */
-function gridUrl(table) {
-  return `${h.baseUrl}/db/${encodeURIComponent(h.database)}/public/${encodeURIComponent(table)}`;
-}
+const tablePath = (table) => tablePathOf(h, table);
+const gridUrl = (table) => gridUrlOf(h, table);
 
 /** The stored rows of a table by id, through the API. */
 async function storedRows(table) {
   const answer = await h.api('GET', `${tablePath(table)}/rows`);
   assert.equal(answer.status, 200, JSON.stringify(answer.body));
   return Object.fromEntries(answer.body.rows.map((row) => [String(row.id), row]));
-}
-
-/** Waits until the grid cell at row R, column C (0-based, row numbers excluded) reads `text`. */
-async function waitForCell(page, row, col, text) {
-  await page.waitForFunction(
-    ([id, want]) => document.getElementById(id)?.textContent?.trim() === want,
-    [`cell-${row}-${col}`, text],
-    { timeout: 15_000 },
-  );
-}
-
-/** Waits until no cell is saving, so every edit made so far is stored. */
-async function waitForSaves(page) {
-  await page.waitForFunction(() => document.querySelector('[role=gridcell].saving') === null, undefined, { timeout: 15_000 });
-}
-
-/** Waits until the row count reads `n rows`. */
-async function waitForRowCount(page, n) {
-  await page.waitForFunction(
-    (want) => document.querySelector('[data-testid=row-count]')?.textContent?.trim() === want,
-    `${n} ${n === 1 ? 'row' : 'rows'}`,
-    { timeout: 15_000 },
-  );
-}
-
-/** Opens a cell's editor (click, Enter), types `text` and saves with Enter; the grid keeps the focus. */
-async function editCell(page, row, col, text) {
-  await page.locator(`#cell-${row}-${col}`).click();
-  await page.keyboard.press('Enter');
-  const editor = page.getByTestId('cell-editor');
-  await editor.fill(text);
-  await editor.press('Enter');
-  await editor.waitFor({ state: 'detached' });
-  await waitForSaves(page);
 }
 
 /** Waits for the toast to read `text`. */
@@ -74,14 +33,6 @@ function historyEntry(page, summary, undone) {
     .getByTestId('history-panel')
     .locator(`[data-testid=history-entry][data-undone=${undone}]`)
     .filter({ has: page.getByText(summary, { exact: true }) });
-}
-
-/** Clicks a row's number (at its right, where the number is, not the ↗ button). */
-async function clickRowNumber(page, row) {
-  const number = page.locator(`[role=rowheader][data-row="${row}"]`);
-  const box = await number.boundingBox();
-  assert.ok(box, `row ${row} has no row number on screen`);
-  await number.click({ position: { x: box.width - 8, y: box.height / 2 } });
 }
 
 describe('history, undo and restore in the browser', { timeout: 300_000 }, () => {
@@ -120,6 +71,7 @@ describe('history, undo and restore in the browser', { timeout: 300_000 }, () =>
       await page.goto(gridUrl('orders'));
       await waitForCell(page, 0, 1, 'pen');
       await editCell(page, 0, 2, '10');
+      await waitForSaves(page);
       assert.equal((await storedRows('orders'))[ids.pen].qty, 10);
 
       // Ctrl+Z in the grid takes the tab's own edit back.
@@ -218,6 +170,7 @@ describe('history, undo and restore in the browser', { timeout: 300_000 }, () =>
       await page.goto(gridUrl('orders'));
       await waitForCell(page, 2, 1, 'pad');
       await editCell(page, 2, 2, '30');
+      await waitForSaves(page);
 
       // Someone else changes the same cell afterwards.
       const theirs = await h.api('PATCH', `${tablePath('orders')}/rows`, { updates: [{ key: { id: rawIds.pad }, set: { qty: 31 } }] });

@@ -10,19 +10,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe } from 'node:test';
+import { clickRowNumber, editCell, gridUrl as gridUrlOf, tablePath as tablePathOf, waitForCell, waitForRowCount, waitForSaves } from './grid.mjs';
 import { Harness, screenshot } from './harness.mjs';
 
 const h = new Harness();
-
-/** `/databases/{db}/schemas/public/tables/{table}`, for the API. */
-function tablePath(table) {
-  return `/databases/${encodeURIComponent(h.database)}/schemas/public/tables/${encodeURIComponent(table)}`;
-}
-
-/** The grid's URL for a table of `public`. */
-function gridUrl(table) {
-  return `${h.baseUrl}/db/${encodeURIComponent(h.database)}/public/${encodeURIComponent(table)}`;
-}
+const tablePath = (table) => tablePathOf(h, table);
+const gridUrl = (table) => gridUrlOf(h, table);
 
 /** Makes a table through the API; answers its TableDetail. */
 async function createTable(name, columns) {
@@ -53,54 +46,10 @@ function psql(sql) {
   });
 }
 
-/** Waits until the grid cell at row R, column C (0-based, row numbers excluded) reads `text`. */
-async function waitForCell(page, row, col, text) {
-  await page.waitForFunction(
-    ([id, want]) => document.getElementById(id)?.textContent?.trim() === want,
-    [`cell-${row}-${col}`, text],
-    { timeout: 15_000 },
-  );
-}
-
-/**
- * Waits until no cell is saving, so every edit made so far is stored. (Playwright's
- * `networkidle` cannot say this: once reached after the load, it does not wait again.)
- */
-async function waitForSaves(page) {
-  await page.waitForFunction(() => document.querySelector('[role=gridcell].saving') === null, undefined, { timeout: 15_000 });
-}
-
 /** The grid's column headers as "name type". */
 async function headers(page) {
   const texts = await page.getByRole('grid').getByRole('columnheader').allTextContents();
   return texts.map((t) => t.replace(/\s+/g, ' ').trim());
-}
-
-/** Waits until the row count reads `n rows`. */
-async function waitForRowCount(page, n) {
-  await page.waitForFunction(
-    (want) => document.querySelector('[data-testid=row-count]')?.textContent?.trim() === want,
-    `${n} ${n === 1 ? 'row' : 'rows'}`,
-    { timeout: 15_000 },
-  );
-}
-
-/** Opens a cell's editor (click, Enter), types `text` and saves with `key` (Enter or Tab). */
-async function editCell(page, row, col, text, key = 'Enter') {
-  await page.locator(`#cell-${row}-${col}`).click();
-  await page.keyboard.press('Enter');
-  const editor = page.getByTestId('cell-editor');
-  await editor.fill(text);
-  await editor.press(key);
-  await editor.waitFor({ state: 'detached' });
-}
-
-/** Clicks a row's number (at its right, where the number is, not the ↗ button). */
-async function clickRowNumber(page, row, modifiers = []) {
-  const number = page.locator(`[role=rowheader][data-row="${row}"]`);
-  const box = await number.boundingBox();
-  assert.ok(box, `row ${row} has no row number on screen`);
-  await number.click({ position: { x: box.width - 8, y: box.height / 2 }, modifiers });
 }
 
 describe('records, links and structure in the browser', { timeout: 300_000 }, () => {
