@@ -40,6 +40,7 @@ pub mod embedded;
 mod error;
 pub mod load;
 pub mod migrate;
+pub mod model;
 pub mod rows;
 mod system;
 #[cfg(feature = "testing")]

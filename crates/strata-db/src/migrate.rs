@@ -49,7 +49,10 @@ pub const SYSTEM: Migrations<'static> = Migrations {
 /// Every user database's migrations: the audit trail and the actions (DESIGN §6).
 pub const USER: Migrations<'static> = Migrations {
     ledger: "user_migration",
-    list: &[Migration { version: 1, name: "audit trail", sql: include_str!("../migrations/user/0001_audit.sql") }],
+    list: &[
+        Migration { version: 1, name: "audit trail", sql: include_str!("../migrations/user/0001_audit.sql") },
+        Migration { version: 2, name: "models", sql: include_str!("../migrations/user/0002_models.sql") },
+    ],
 };
 
 /// Applies the migrations of `set` that the database lacks and returns their versions. The caller

@@ -1,0 +1,346 @@
+//! A model's tables as queries over the physical tables, and how each step maps the model after
+//! it back to the model before it.
+//!
+//! The newest model of a schema is its physical tables: [`Mapping::physical`] reads them. Every
+//! earlier model is found by walking the steps backwards from there ([`Op::backward`]): a step
+//! that made model N + 1 from model N knows how to express model N's tables in terms of model
+//! N + 1's, and since model N + 1's are already expressed over the physical tables, so are model
+//! N's. Whatever the number of steps, a model's table is one [`LogicalTable`]: an anchor table
+//! with a tree of to-one joins, which [`super::view`] renders as one view over the physical
+//! tables (never a view on a view).
+
+use strata_sql::QualifiedName;
+use tokio_postgres::GenericClient;
+
+use super::Op;
+use crate::Error;
+use crate::audit::ident;
+
+/// A model: its tables, each a query over the physical tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapping {
+    /// Its tables, by name.
+    pub tables: Vec<LogicalTable>,
+}
+
+/// One table of a model: the rows of its anchor (`nodes[0]`), with columns read from the anchor
+/// and from tables joined to it one row at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogicalTable {
+    /// Its name in the model.
+    pub name: String,
+    /// The physical tables it reads: the anchor first, then each joined table after the node it
+    /// is joined to.
+    pub nodes: Vec<Node>,
+    /// Its columns in the model's order.
+    pub columns: Vec<LogicalColumn>,
+}
+
+/// A physical table a model's table reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    /// The table, as it is named now.
+    pub table: QualifiedName,
+    /// Its single-column primary key; empty for a table without one (which can only be an
+    /// anchor, read and written by PostgreSQL's own updatable views).
+    pub key: String,
+    /// How it is joined.
+    pub link: Link,
+}
+
+/// How a node is joined to the node before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    /// The table's rows are the model table's rows.
+    Anchor,
+    /// `nodes[parent].column` references this node's key: many rows may share one row of this
+    /// table (an extracted entity). A write finds the entity by `unique` (columns of this node
+    /// that identify it, with a unique constraint), or creates it; without `unique` it can only
+    /// update the entity the row links to.
+    Reference {
+        /// The node holding the foreign key.
+        parent: usize,
+        /// The foreign key column in that node's table.
+        column: String,
+        /// This table's columns that identify an entity (`UNIQUE NULLS NOT DISTINCT`).
+        unique: Option<Vec<String>>,
+    },
+    /// This node's key is `nodes[parent]`'s key: one row at most per parent row (a table split
+    /// by columns, the kept values of a dropped column).
+    Extension {
+        /// The node it extends.
+        parent: usize,
+    },
+}
+
+/// A column of a model's table: a physical column, converted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogicalColumn {
+    /// Its name in the model.
+    pub name: String,
+    /// Its type in the model, as `format_type` spells it.
+    pub type_name: String,
+    /// The node whose table holds it.
+    pub node: usize,
+    /// The physical column.
+    pub column: String,
+    /// Casts applied in order to the physical value to read it (types as `format_type` spells
+    /// them): empty unless the column was retyped since this model.
+    pub reads: Vec<String>,
+    /// Conversions applied in order to a value written through this model to get the physical
+    /// value; the inverse of `reads`.
+    pub writes: Vec<Write>,
+}
+
+/// One conversion of a written value towards the physical column's type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// `CAST(value AS type)`, the type as `format_type` spells it.
+    Cast(String),
+    /// `function(value)`: a retype's `USING` expression, made a function by the step.
+    Function(QualifiedName),
+}
+
+/// Why a model could not be mapped to the physical tables: the catalog and the tables disagree
+/// (a table or column a step names is gone, changed outside Strata).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("model {model}'s {what} no longer matches the tables: {reason}")]
+pub struct MappingError {
+    /// The model that could not be mapped (set by the caller walking the steps).
+    pub model: i32,
+    /// The table or column concerned.
+    pub what: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+fn broken(what: impl Into<String>, reason: impl Into<String>) -> MappingError {
+    MappingError { model: 0, what: what.into(), reason: reason.into() }
+}
+
+impl Mapping {
+    /// The newest model of `schema`: its tables, each read as it is.
+    pub async fn physical(client: &impl GenericClient, schema: &str) -> Result<Mapping, Error> {
+        let rows = client
+            .query(
+                "SELECT c.relname::text, \
+                        coalesce((SELECT a.attname::text FROM pg_constraint k \
+                                  JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1] \
+                                  WHERE k.conrelid = c.oid AND k.contype = 'p' AND cardinality(k.conkey) = 1), ''), \
+                        ARRAY(SELECT a.attname::text FROM pg_attribute a \
+                              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), \
+                        ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
+                              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) \
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname",
+                &[&schema],
+            )
+            .await
+            .map_err(Error::postgres("reading the schema's tables"))?;
+        let schema = ident(schema)?;
+        let mut tables = Vec::with_capacity(rows.len());
+        for row in rows {
+            let name: String = row.get(0);
+            let names: Vec<String> = row.get(2);
+            let types: Vec<String> = row.get(3);
+            let table = QualifiedName::new(schema.clone(), ident(name.clone())?);
+            let node = Node { table, key: row.get(1), link: Link::Anchor };
+            let columns = names
+                .into_iter()
+                .zip(types)
+                .map(|(name, type_name)| LogicalColumn {
+                    column: name.clone(),
+                    name,
+                    type_name,
+                    node: 0,
+                    reads: Vec::new(),
+                    writes: Vec::new(),
+                })
+                .collect();
+            tables.push(LogicalTable { name, nodes: vec![node], columns });
+        }
+        Ok(Mapping { tables })
+    }
+
+    /// The table `name`.
+    pub fn table(&self, name: &str) -> Option<&LogicalTable> {
+        self.tables.iter().find(|table| table.name == name)
+    }
+
+    fn table_mut(&mut self, name: &str) -> Result<&mut LogicalTable, MappingError> {
+        self.tables.iter_mut().find(|table| table.name == name).ok_or_else(|| broken(name, "the table is missing"))
+    }
+
+    fn take(&mut self, name: &str) -> Result<LogicalTable, MappingError> {
+        let at = self.tables.iter().position(|table| table.name == name);
+        let at = at.ok_or_else(|| broken(name, "the table is missing"))?;
+        Ok(self.tables.remove(at))
+    }
+}
+
+impl LogicalTable {
+    /// The column `name`.
+    pub fn column(&self, name: &str) -> Option<&LogicalColumn> {
+        self.columns.iter().find(|column| column.name == name)
+    }
+
+    /// Whether PostgreSQL can write through this table's view on its own: one physical table,
+    /// read without conversions.
+    pub fn is_plain(&self) -> bool {
+        self.nodes.len() == 1 && self.columns.iter().all(|column| column.reads.is_empty())
+    }
+
+    /// The model's key column: the anchor's key, read as it is.
+    pub fn key(&self) -> Option<&LogicalColumn> {
+        let key = &self.nodes.first()?.key;
+        self.columns.iter().find(|c| c.node == 0 && &c.column == key && c.reads.is_empty())
+    }
+
+    fn column_mut(&mut self, name: &str) -> Result<&mut LogicalColumn, MappingError> {
+        let table = self.name.clone();
+        self.columns
+            .iter_mut()
+            .find(|column| column.name == name)
+            .ok_or_else(|| broken(format!("{table}.{name}"), "the column is missing"))
+    }
+
+    fn take_column(&mut self, name: &str) -> Result<LogicalColumn, MappingError> {
+        let at = self.columns.iter().position(|column| column.name == name);
+        let at = at.ok_or_else(|| broken(format!("{}.{name}", self.name), "the column is missing"))?;
+        Ok(self.columns.remove(at))
+    }
+
+    /// The physical column a plain column of this table reads (a link or key column, which
+    /// must not be converted).
+    fn plain(&self, name: &str) -> Result<(usize, String), MappingError> {
+        let column =
+            self.column(name).ok_or_else(|| broken(format!("{}.{name}", self.name), "the column is missing"))?;
+        if !column.reads.is_empty() {
+            return Err(broken(format!("{}.{name}", self.name), "a link or key column was retyped"));
+        }
+        Ok((column.node, column.column.clone()))
+    }
+
+    /// Joins `other`'s nodes to this table through `link` (for `other`'s anchor) and brings its
+    /// columns `names` in, the first at index `positions[0]` of this table's columns and so on
+    /// (`positions` ascending).
+    fn pull(
+        &mut self,
+        other: &LogicalTable,
+        link: Link,
+        names: &[String],
+        positions: &[usize],
+    ) -> Result<(), MappingError> {
+        let offset = self.nodes.len();
+        for node in &other.nodes {
+            let link = match &node.link {
+                Link::Anchor => link.clone(),
+                Link::Reference { parent, column, unique } => {
+                    Link::Reference { parent: parent + offset, column: column.clone(), unique: unique.clone() }
+                }
+                Link::Extension { parent } => Link::Extension { parent: parent + offset },
+            };
+            self.nodes.push(Node { table: node.table.clone(), key: node.key.clone(), link });
+        }
+        let mut placed: Vec<(usize, LogicalColumn)> = Vec::with_capacity(names.len());
+        for (name, &position) in names.iter().zip(positions) {
+            let column =
+                other.column(name).ok_or_else(|| broken(format!("{}.{name}", other.name), "the column is missing"))?;
+            placed.push((position, LogicalColumn { node: column.node + offset, ..column.clone() }));
+        }
+        placed.sort_by_key(|(position, _)| *position);
+        for (position, column) in placed {
+            let at = position.min(self.columns.len());
+            self.columns.insert(at, column);
+        }
+        Ok(())
+    }
+}
+
+impl Op {
+    /// Model N (the one this step was applied to), given model N + 1 (the one it made), both over
+    /// the physical tables as they are now.
+    pub fn backward(&self, mut later: Mapping) -> Result<Mapping, MappingError> {
+        match self {
+            Op::RenameTable { table, to } => later.table_mut(to)?.name = table.clone(),
+            Op::RenameColumn { table, column, to } => later.table_mut(table)?.column_mut(to)?.name = column.clone(),
+            Op::AddColumn { table, column, .. } => {
+                later.table_mut(table)?.take_column(column)?;
+            }
+            Op::DropColumn { table, column, type_name, position, kept } => {
+                let kept = LogicalTable {
+                    name: kept.clone(),
+                    nodes: vec![Node { table: strata_table(kept)?, key: "id".into(), link: Link::Anchor }],
+                    columns: vec![LogicalColumn {
+                        name: column.clone(),
+                        type_name: type_name.clone(),
+                        node: 0,
+                        column: "value".into(),
+                        reads: Vec::new(),
+                        writes: Vec::new(),
+                    }],
+                };
+                let table = later.table_mut(table)?;
+                table.pull(&kept, Link::Extension { parent: 0 }, std::slice::from_ref(column), &[*position])?;
+            }
+            Op::Retype { table, column, old_type, function, .. } => {
+                let column = later.table_mut(table)?.column_mut(column)?;
+                let write = match function {
+                    Some(function) => Write::Function(strata_table(function)?),
+                    None => Write::Cast(column.type_name.clone()),
+                };
+                column.reads.push(old_type.clone());
+                column.writes.insert(0, write);
+                column.type_name = old_type.clone();
+            }
+            Op::Extract { table, columns, positions, into, key, link } => {
+                let entity = later.take(into)?;
+                let unique = key
+                    .iter()
+                    .map(|name| match entity.plain(name)? {
+                        (0, physical) => Ok(physical),
+                        _ => Err(broken(format!("{into}.{name}"), "the key column was moved")),
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .ok();
+                let table = later.table_mut(table)?;
+                let (parent, column) = table.plain(link)?;
+                table.take_column(link)?;
+                table.pull(&entity, Link::Reference { parent, column, unique }, columns, positions)?;
+            }
+            Op::Move { table, columns, positions, link, to, key } => {
+                let mut entity = later.take(to)?;
+                let unique = match key {
+                    Some(key) => key
+                        .iter()
+                        .map(|name| match entity.plain(name)? {
+                            (0, physical) => Ok(Some(physical)),
+                            _ => Ok(None),
+                        })
+                        .collect::<Result<Option<Vec<_>>, MappingError>>()?,
+                    None => None,
+                };
+                let from = later.table_mut(table)?;
+                let (parent, column) = from.plain(link)?;
+                from.pull(&entity, Link::Reference { parent, column, unique }, columns, positions)?;
+                for name in columns {
+                    entity.take_column(name)?;
+                }
+                later.tables.push(entity);
+            }
+            Op::SplitColumns { table, columns, positions, into } => {
+                let part = later.take(into)?;
+                let table = later.table_mut(table)?;
+                table.pull(&part, Link::Extension { parent: 0 }, columns, positions)?;
+            }
+        }
+        later.tables.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(later)
+    }
+}
+
+/// The object `name` of schema `strata` (a kept column's table, a retype's function).
+fn strata_table(name: &str) -> Result<QualifiedName, MappingError> {
+    let quoted = |name: &str| ident(name).map_err(|err| broken(name, err.to_string()));
+    Ok(QualifiedName::new(quoted("strata")?, quoted(name)?))
+}

@@ -1,0 +1,1 @@
+//! INSTEAD OF triggers of an earlier model's views.

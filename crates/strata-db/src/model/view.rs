@@ -1,0 +1,1 @@
+//! An earlier model's tables as views.
