@@ -344,3 +344,148 @@ fn strata_table(name: &str) -> Result<QualifiedName, MappingError> {
     let quoted = |name: &str| ident(name).map_err(|err| broken(name, err.to_string()));
     Ok(QualifiedName::new(quoted("strata")?, quoted(name)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(schema: &str, table: &str) -> QualifiedName {
+        QualifiedName::new(ident(schema).unwrap(), ident(table).unwrap())
+    }
+
+    fn plain(table: &str, columns: &[(&str, &str)]) -> LogicalTable {
+        LogicalTable {
+            name: table.into(),
+            nodes: vec![Node { table: name("s", table), key: "id".into(), link: Link::Anchor }],
+            columns: columns
+                .iter()
+                .map(|(column, type_name)| LogicalColumn {
+                    name: column.to_string(),
+                    type_name: type_name.to_string(),
+                    node: 0,
+                    column: column.to_string(),
+                    reads: Vec::new(),
+                    writes: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+
+    fn names(table: &LogicalTable) -> Vec<&str> {
+        table.columns.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    fn extract(table: &str, columns: &[&str], positions: &[usize], into: &str, key: &[&str], link: &str) -> Op {
+        let strings = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        Op::Extract {
+            table: table.into(),
+            columns: strings(columns),
+            positions: positions.to_vec(),
+            into: into.into(),
+            key: strings(key),
+            link: link.into(),
+        }
+    }
+
+    #[test]
+    fn extract_maps_the_flat_table_back_through_a_join() {
+        let later = Mapping {
+            tables: vec![
+                plain("customers", &[("id", "bigint"), ("email", "text"), ("city", "text")]),
+                plain("orders", &[("id", "bigint"), ("customers_id", "bigint"), ("qty", "integer")]),
+            ],
+        };
+        let op = extract("orders", &["email", "city"], &[1, 2], "customers", &["email"], "customers_id");
+        let earlier = op.backward(later).unwrap();
+        assert_eq!(earlier.tables.len(), 1);
+        let orders = &earlier.tables[0];
+        assert_eq!(names(orders), ["id", "email", "city", "qty"]);
+        assert_eq!(orders.nodes.len(), 2);
+        assert_eq!(
+            orders.nodes[1].link,
+            Link::Reference { parent: 0, column: "customers_id".into(), unique: Some(vec!["email".into()]) }
+        );
+        assert_eq!((orders.columns[2].node, orders.columns[2].column.as_str()), (1, "city"));
+        assert!(!orders.is_plain());
+        assert_eq!(orders.key().unwrap().name, "id");
+    }
+
+    #[test]
+    fn two_extractions_compose_into_one_tree_over_three_tables() {
+        // Model 3 (physical): orders → customers → cities.
+        let physical = Mapping {
+            tables: vec![
+                plain("cities", &[("id", "bigint"), ("city", "text")]),
+                plain("customers", &[("id", "bigint"), ("email", "text"), ("cities_id", "bigint")]),
+                plain("orders", &[("id", "bigint"), ("customers_id", "bigint"), ("qty", "integer")]),
+            ],
+        };
+        let second = extract("customers", &["city"], &[2], "cities", &["city"], "cities_id");
+        let first = extract("orders", &["email", "city"], &[1, 2], "customers", &["email"], "customers_id");
+        let model2 = second.backward(physical).unwrap();
+        let model1 = first.backward(model2).unwrap();
+        let orders = &model1.tables[0];
+        assert_eq!(names(orders), ["id", "email", "city", "qty"]);
+        let tables: Vec<&str> = orders.nodes.iter().map(|n| n.table.name.as_str()).collect();
+        assert_eq!(tables, ["orders", "customers", "cities"]);
+        assert_eq!(
+            orders.nodes[2].link,
+            Link::Reference { parent: 1, column: "cities_id".into(), unique: Some(vec!["city".into()]) }
+        );
+        assert_eq!((orders.columns[2].node, orders.columns[2].column.as_str()), (2, "city"));
+    }
+
+    #[test]
+    fn renames_and_retypes_apply_newest_first() {
+        let physical = Mapping { tables: vec![plain("people", &[("id", "bigint"), ("age", "numeric")])] };
+        let retype = Op::Retype {
+            table: "people".into(),
+            column: "age".into(),
+            old_type: "text".into(),
+            type_name: "numeric".into(),
+            using: None,
+            function: None,
+        };
+        let rename = Op::RenameColumn { table: "People".into(), column: "Age".into(), to: "age".into() };
+        let table = Op::RenameTable { table: "People".into(), to: "people".into() };
+        // Steps made in the order: rename column, rename table, retype.
+        let model3 = retype.backward(physical).unwrap();
+        let model2 = table.backward(model3).unwrap();
+        let model1 = rename.backward(model2).unwrap();
+        let people = model1.table("People").unwrap();
+        let age = people.column("Age").unwrap();
+        assert_eq!((age.type_name.as_str(), age.column.as_str()), ("text", "age"));
+        assert_eq!(age.reads, ["text"]);
+        assert_eq!(age.writes, [Write::Cast("numeric".into())]);
+        assert!(!people.is_plain());
+    }
+
+    #[test]
+    fn a_dropped_column_comes_back_from_its_kept_table_where_it_was() {
+        let physical = Mapping { tables: vec![plain("t", &[("id", "bigint"), ("b", "text")])] };
+        let drop = Op::DropColumn {
+            table: "t".into(),
+            column: "a".into(),
+            type_name: "date".into(),
+            position: 1,
+            kept: "kept_model_1_2".into(),
+        };
+        let model1 = drop.backward(physical.clone()).unwrap();
+        let t = &model1.tables[0];
+        assert_eq!(names(t), ["id", "a", "b"]);
+        assert_eq!(t.nodes[1].link, Link::Extension { parent: 0 });
+        assert_eq!(t.nodes[1].table.to_string(), "\"strata\".\"kept_model_1_2\"");
+        let add = Op::AddColumn { table: "t".into(), column: "b".into(), type_name: "text".into() };
+        assert_eq!(names(&add.backward(physical).unwrap().tables[0]), ["id"]);
+    }
+
+    #[test]
+    fn a_missing_table_or_column_is_an_error_not_a_panic() {
+        let physical = Mapping { tables: vec![plain("t", &[("id", "bigint")])] };
+        let op = Op::RenameColumn { table: "t".into(), column: "x".into(), to: "y".into() };
+        let err = op.backward(physical.clone()).unwrap_err();
+        assert_eq!(err.what, "t.y");
+        let op = extract("t", &["a"], &[1], "gone", &["a"], "gone_id");
+        assert!(op.backward(physical).is_err());
+    }
+}
