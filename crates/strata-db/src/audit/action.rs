@@ -39,6 +39,8 @@ pub enum ActionKind {
     AlterColumn,
     /// A column deleted.
     DropColumn,
+    /// A model step (extract, move, split, rename, retype, add or drop a column).
+    Model,
     /// Deleted rows restored.
     Restore,
     /// An action undone.
@@ -68,6 +70,7 @@ impl ActionKind {
             ActionKind::AddColumn => "add_column",
             ActionKind::AlterColumn => "alter_column",
             ActionKind::DropColumn => "drop_column",
+            ActionKind::Model => "model",
             ActionKind::Restore => "restore",
             ActionKind::Undo => "undo",
             ActionKind::Redo => "redo",
