@@ -39,10 +39,10 @@ pub enum ActionKind {
     AlterColumn,
     /// A column deleted.
     DropColumn,
-    /// A model step (extract, move, split, rename, retype, add or drop a column).
-    Model,
     /// Deleted rows restored.
     Restore,
+    /// A model step (DESIGN §5): extract, move, split, rename, retype, add or drop a column.
+    Model,
     /// An action undone.
     Undo,
     /// An undone action redone.
@@ -70,8 +70,8 @@ impl ActionKind {
             ActionKind::AddColumn => "add_column",
             ActionKind::AlterColumn => "alter_column",
             ActionKind::DropColumn => "drop_column",
-            ActionKind::Model => "model",
             ActionKind::Restore => "restore",
+            ActionKind::Model => "model",
             ActionKind::Undo => "undo",
             ActionKind::Redo => "redo",
             ActionKind::External => "external",
