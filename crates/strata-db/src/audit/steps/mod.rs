@@ -415,9 +415,23 @@ pub(crate) async fn only_renames(tx: &Transaction<'_>, id: i64) -> Result<bool, 
 /// its own inverse) of the transaction's current action. A step that cannot be undone any more
 /// (a deleted table's name is taken now, its schema is gone) is a [`DdlError`] saying why, and
 /// the caller's transaction must then be rolled back.
+///
+/// An action undone and redone is undone by the inverses its newest redo recorded: the redo
+/// made the changes again, and what the first undo consumed (kept values put back) the redo
+/// kept anew.
 pub async fn undo(tx: &Transaction<'_>, id: i64) -> Result<(), DdlError> {
+    // The action and the redos of it (at an even depth of the tree of undos), newest first.
     let rows = tx
-        .query("SELECT inverse::text FROM strata.action_step WHERE action = $1 ORDER BY seq DESC", &[&id])
+        .query(
+            "WITH RECURSIVE tree (id, depth) AS ( \
+                 SELECT $1::bigint, 0 \
+                 UNION ALL SELECT a.id, t.depth + 1 FROM strata.action a JOIN tree t ON a.undoes = t.id), \
+             latest AS (SELECT t.id FROM tree t WHERE t.depth % 2 = 0 \
+                        AND EXISTS (SELECT 1 FROM strata.action_step s WHERE s.action = t.id) \
+                        ORDER BY t.id DESC LIMIT 1) \
+             SELECT s.inverse::text FROM strata.action_step s JOIN latest ON s.action = latest.id ORDER BY s.seq DESC",
+            &[&id],
+        )
         .await
         .map_err(Error::postgres("reading the action's steps"))?;
     for row in rows {
