@@ -229,14 +229,14 @@ pub fn describe(conflict: &Conflict) -> String {
 /// Checks `change` against `schema`'s newest model and says what it would do, in the caller's
 /// transaction, changing nothing.
 pub async fn preview(tx: &Transaction<'_>, schema: &str, change: &Change) -> Result<Preview, ModelError> {
-    Ok(plan(tx, schema, change).await?.preview)
+    Ok(plan(tx, schema, change, false).await?.preview)
 }
 
 /// Makes `change` a step of `schema`: the physical tables change, the model before it keeps
 /// views in a schema of its own, and the step is recorded under the transaction's current
 /// action. Refused (changing nothing) when its preview has conflicts.
 pub async fn apply(tx: &Transaction<'_>, schema: &str, change: &Change) -> Result<Applied, ModelError> {
-    let Plan { preview, steps: physical, namespace, mut models } = plan(tx, schema, change).await?;
+    let Plan { preview, steps: physical, namespace, mut models } = plan(tx, schema, change, true).await?;
     if !preview.conflicts.is_empty() {
         return Err(ModelError::Refused(Box::new(preview)));
     }
@@ -245,7 +245,7 @@ pub async fn apply(tx: &Transaction<'_>, schema: &str, change: &Change) -> Resul
         .await
         .map_err(Error::postgres("reading the current action"))?
         .get(0);
-    for model in &mut models {
+    for model in models.iter_mut().filter(|model| model.op.is_some()) {
         model.action = Some(action);
     }
     steps::perform(tx, Step::DropModelViews { schema: schema.to_string() }).await?;
@@ -282,8 +282,10 @@ struct Resolved {
     steps: Vec<Step>,
 }
 
-async fn plan(tx: &Transaction<'_>, schema: &str, change: &Change) -> Result<Plan, ModelError> {
-    let target = Target::find(tx, schema).await?;
+/// Resolves `change`; with `lock`, every table it reads is locked first until the transaction
+/// ends, so what the checks saw is what the step changes.
+async fn plan(tx: &Transaction<'_>, schema: &str, change: &Change, lock: bool) -> Result<Plan, ModelError> {
+    let target = Target::find(tx, schema, lock).await?;
     let resolved = match change {
         Change::Extract { table, columns, into, key } => {
             extract::extract(tx, &target, table, columns, into, key).await?
@@ -332,11 +334,13 @@ struct Target {
     database: String,
     /// The number of the model the step makes.
     number: i32,
+    /// Whether the tables read are locked (the step is being made).
+    lock: bool,
 }
 
 impl Target {
     /// The user schema `schema`, which must hold a newest model (not an earlier model's views).
-    async fn find(tx: &Transaction<'_>, schema: &str) -> Result<Target, ModelError> {
+    async fn find(tx: &Transaction<'_>, schema: &str, lock: bool) -> Result<Target, ModelError> {
         let database: String = tx
             .query_one("SELECT current_database()::text", &[])
             .await
@@ -363,12 +367,14 @@ impl Target {
                 ),
             }));
         }
-        Ok(Target { name: schema.to_string(), namespace: row.get(0), database, number: row.get(1) })
+        Ok(Target { name: schema.to_string(), namespace: row.get(0), database, number: row.get(1), lock })
     }
 
-    /// The table `name` of the schema, as it is now.
+    /// The table `name` of the schema, as it is now: locked against every other use first when
+    /// the step is being made (it changes the table's structure anyway), so that what the checks
+    /// read is what the step changes.
     async fn table(&self, tx: &Transaction<'_>, name: &str) -> Result<Table, ModelError> {
-        let relation = crate::catalog::relation(tx, &self.database, &self.name, name, true).await?;
+        let mut relation = crate::catalog::relation(tx, &self.database, &self.name, name, true).await?;
         if relation.info.kind != RelationKind::Table {
             return Err(DdlError::NotATable {
                 schema: self.name.clone(),
@@ -378,6 +384,11 @@ impl Target {
             .into());
         }
         let qualified = QualifiedName::new(name_of(&self.name)?, name_of(name)?);
+        if self.lock {
+            let sql = format!("LOCK TABLE {qualified} IN ACCESS EXCLUSIVE MODE");
+            tx.batch_execute(&sql).await.map_err(Error::postgres(format!("locking {qualified}")))?;
+            relation = crate::catalog::relation(tx, &self.database, &self.name, name, true).await?;
+        }
         let relid = steps::relid(tx, &qualified).await?;
         Ok(Table { name: qualified, relid, relation })
     }
