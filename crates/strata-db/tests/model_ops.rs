@@ -564,3 +564,21 @@ async fn an_earlier_models_schema_takes_no_step() {
     let err = model::preview(&tx, &format!("{SCHEMA}_v1"), &change).await.unwrap_err();
     assert!(err.to_string().contains("views of model v1"), "{err}");
 }
+
+#[tokio::test]
+async fn prune_forgets_the_table_an_undone_extract_moved_to_the_trash() {
+    let (_db, mut client) = orders().await;
+    let (id, _) = apply(&mut client, &extract_customers()).await.unwrap();
+    let relid: u32 =
+        client.query_one("SELECT $1::text::regclass::oid", &[&table(CUSTOMERS).to_string()]).await.unwrap().get(0);
+    undo(&mut client, id, false).await.unwrap();
+    let trashed = format!("strata.deleted_{relid}");
+    let exists = async |client: &Client| -> bool {
+        client.query_one("SELECT to_regclass($1) IS NOT NULL", &[&trashed]).await.unwrap().get(0)
+    };
+    assert!(exists(&client).await, "the undo keeps the extracted table, for a redo");
+    let tx = client.transaction().await.unwrap();
+    strata_db::audit::prune::prune(&tx, "infinity").await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(!exists(&client).await, "a prune forgets it");
+}

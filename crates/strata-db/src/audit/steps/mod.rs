@@ -445,8 +445,8 @@ pub async fn undo(tx: &Transaction<'_>, id: i64) -> Result<(), DdlError> {
 }
 
 /// Drops what action `id`'s steps kept to be undone: its kept values (`strata."kept_<id>_*"`)
-/// and the tables it moved to the trash that are still there and that no later action changed
-/// (with their history). For prune: the action can no longer be undone afterwards.
+/// and the tables it moved to the trash (a deleted table, or the table a model step made, the
+/// step undone) that are still there and that no later action changed (with their history). For prune: the action can no longer be undone afterwards.
 pub async fn forget(tx: &Transaction<'_>, id: i64) -> Result<(), Error> {
     let kept = tx
         .query(
@@ -456,12 +456,14 @@ pub async fn forget(tx: &Transaction<'_>, id: i64) -> Result<(), Error> {
         )
         .await
         .map_err(Error::postgres("looking for the action's kept values"))?;
+    // Moved there by a deletion (`relid`), or by a model step undone (`part`).
     let trashed = tx
         .query(
             "SELECT c.oid, c.relname::text FROM strata.action_step s \
-             JOIN pg_class c ON c.oid = (s.forward->>'relid')::oid \
+             JOIN pg_class c ON c.oid = (CASE s.forward->>'step' WHEN 'trash_table' THEN s.forward->>'relid' \
+                                         ELSE s.forward->>'part' END)::oid \
              JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE s.action = $1 AND s.forward->>'step' = 'trash_table' \
+             WHERE s.action = $1 AND s.forward->>'step' IN ('trash_table', 'merge', 'join_columns') \
                AND n.nspname = 'strata' AND c.relname = 'deleted_' || c.oid \
                AND NOT EXISTS (SELECT 1 FROM strata.action_table t \
                                WHERE t.relid = c.oid AND t.schema_change AND t.action > $1)",
