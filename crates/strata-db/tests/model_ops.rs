@@ -582,3 +582,33 @@ async fn prune_forgets_the_table_an_undone_extract_moved_to_the_trash() {
     tx.commit().await.unwrap();
     assert!(!exists(&client).await, "a prune forgets it");
 }
+
+#[tokio::test]
+async fn a_key_of_several_columns_with_nulls_links_rows_whose_key_has_a_null() {
+    let (_db, mut client) = orders().await;
+    let before = state(&client).await;
+    let change = Change::Extract {
+        table: ORDERS.into(),
+        columns: strings(&[EMAIL, CITY]),
+        into: CUSTOMERS.into(),
+        key: Vec::new(),
+    };
+    let (id, applied) = apply(&mut client, &change).await.unwrap();
+    let Op::Extract { key, link, .. } = &applied.preview.op else { panic!() };
+    assert_eq!(key, &strings(&[EMAIL, CITY]));
+    let customers = select(&client, &table(CUSTOMERS), &["id", EMAIL, CITY], "id").await;
+    assert_eq!(
+        customers,
+        serde_json::json!([
+            {"id": 1, EMAIL: "a@x", CITY: "Lisbon"},
+            {"id": 2, EMAIL: "b@x", CITY: "Porto"},
+            {"id": 3, EMAIL: null, CITY: "Porto"},
+            {"id": 4, EMAIL: "c@x", CITY: null},
+        ])
+    );
+    let links = select(&client, &table(ORDERS), &[link], "id").await;
+    let links: Vec<Value> = links.as_array().unwrap().iter().map(|row| row[link.as_str()].clone()).collect();
+    assert_eq!(links, serde_json::json!([1, 1, null, 2, 3, 3, 4]).as_array().unwrap().clone());
+    let after = state(&client).await;
+    round_trip(&mut client, id, &before, &after).await;
+}
