@@ -229,7 +229,7 @@ async fn groups(
     table: &Table,
     key: &[String],
     columns: &[String],
-    filter: &dyn Fn(&str) -> String,
+    filter: &(dyn Fn(&str) -> String + Sync),
 ) -> Result<Result<Groups, Conflict>, Error> {
     let work = async {
         let primary = name_of(table.key().unwrap_or_default())?;
