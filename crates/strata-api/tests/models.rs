@@ -252,6 +252,13 @@ async fn an_extraction_is_previewed_refused_made_written_through_and_undone() {
     let clash = json!({ "rows": [{ "Customer Email": "a@x", "City": "Porto", QTY: 9 }] });
     let clash = api.write_rows("POST", "public_v1", ORDERS, clash).await;
     assert!(clash.problem(StatusCode::UNPROCESSABLE_ENTITY)["detail"].as_str().unwrap().contains("Lisbon"));
+    let new = json!({ "rows": [{ "Customer Email": "e@x", "City": "Evora", QTY: 9 }] });
+    let new = api.write_rows("POST", "public_v1", ORDERS, new).await;
+    assert_eq!(new.status, StatusCode::CREATED, "{}", new.text());
+    assert_eq!(new.json()["rows"][0], json!({ "id": "5", "Customer Email": "e@x", "City": "Evora", QTY: 9 }));
+    let deleted = api.write_rows("DELETE", "public_v1", ORDERS, json!({ "keys": [{ "id": "4" }] })).await;
+    assert!(deleted.status.is_success(), "{}", deleted.text());
+    assert_eq!(api.rows_of("public_v1", ORDERS).await.len(), 4);
 
     // An import in the flat model's format: conflicts are listed, then kept.
     let id = api.upload_to("public_v1", &format!("Customer Email,City,{QTY}\na@x,Porto,7\nd@x,Faro,8\n")).await;
