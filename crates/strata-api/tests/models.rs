@@ -103,6 +103,11 @@ async fn a_schema_without_steps_has_one_model_its_tables() {
         json!([{ "id": 1, "name": "v1", "created_at": null, "steps": 0, "pg_schema": "public", "current": true,
                  "op": null, "summary": "The tables as imported", "action": null }])
     );
+    api.sql("CREATE TABLE t (id bigint PRIMARY KEY, \"Zoë's\" text)").await;
+    let first = api.get(&format!("{}/1", api.models("public"))).await.ok();
+    assert_eq!(first["model"]["name"], "v1", "{first}");
+    assert_eq!(first["tables"][0]["name"], "t", "{first}");
+    assert_eq!(first["tables"][0]["columns"][1]["name"], "Zoë's", "{first}");
     let missing = api.get(&format!("{}/2", api.models("public"))).await.problem(StatusCode::NOT_FOUND);
     assert_eq!(missing["type"], "https://strata.dev/problems/missing", "{missing}");
     api.get(&api.models("nope")).await.problem(StatusCode::NOT_FOUND);
