@@ -18,6 +18,7 @@ mod catalog;
 mod generate;
 pub mod mapping;
 mod ops;
+mod routing;
 mod trigger;
 mod view;
 
