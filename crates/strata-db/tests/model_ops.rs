@@ -612,3 +612,101 @@ async fn a_key_of_several_columns_with_nulls_links_rows_whose_key_has_a_null() {
     let after = state(&client).await;
     round_trip(&mut client, id, &before, &after).await;
 }
+
+/// Every table (or view) of the PostgreSQL schema `schema`, rows ordered by their first column,
+/// as PostgreSQL writes them as JSON (column order, names and values as read); with `by_name`,
+/// as `jsonb` (columns by name).
+async fn read_all(client: &Client, schema: &str, by_name: bool) -> Value {
+    let relations = client
+        .query(
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relkind IN ('r', 'v') ORDER BY 1",
+            &[&schema],
+        )
+        .await
+        .unwrap();
+    let mut all = serde_json::Map::new();
+    for row in relations {
+        let name: String = row.get(0);
+        let relation = QualifiedName::new(ident(schema), ident(&name));
+        let aggregate = if by_name { "jsonb_agg" } else { "json_agg" };
+        let sql = format!("SELECT coalesce({aggregate}(x), '[]')::text FROM (SELECT * FROM {relation} ORDER BY 1) x");
+        let text: String = client.query_one(&sql, &[]).await.unwrap().get(0);
+        all.insert(name, Value::String(text));
+    }
+    Value::Object(all)
+}
+
+/// After each step of a chain, every earlier model reads exactly what its tables read while it
+/// was the newest; undone newest first, each step gives back the tables as they were.
+#[tokio::test]
+async fn every_earlier_model_reads_as_it_was_along_a_chain_of_steps() {
+    let (_db, mut client) = orders().await;
+    let renamed_email = "E-mail ✓ \"2\"";
+    let renamed_orders = "Bestellungen; --";
+    let chain = [
+        extract_customers(),
+        Change::SplitColumns { table: ORDERS.into(), columns: strings(&[NOTE]), into: "Notes \"n\"".into() },
+        Change::Retype {
+            table: ORDERS.into(),
+            column: ITEM.into(),
+            type_name: "varchar(10)".into(),
+            using: Some(format!("trim({})", ident(ITEM))),
+            lossy: false,
+        },
+        Change::DropColumn { table: ORDERS.into(), column: QTY.into() },
+        Change::RenameColumn { table: CUSTOMERS.into(), column: EMAIL.into(), to: renamed_email.into() },
+        Change::RenameTable { table: ORDERS.into(), to: renamed_orders.into() },
+        Change::AddColumn { table: renamed_orders.into(), column: "Paid \"?\"".into(), type_name: "boolean".into() },
+    ];
+    let mut states = Vec::new();
+    let mut reads: Vec<(Value, Value)> = Vec::new();
+    let mut actions = Vec::new();
+    for change in &chain {
+        states.push(state(&client).await);
+        reads.push((read_all(&client, SCHEMA, false).await, read_all(&client, SCHEMA, true).await));
+        let (id, applied) = apply(&mut client, change).await.unwrap_or_else(|err| panic!("{change:?}: {err}"));
+        actions.push(id);
+        let models = model::list(&client, SCHEMA).await.unwrap();
+        assert_eq!(models.len(), reads.len() + 1);
+        assert_eq!(applied.model.id as usize, models.len());
+        for (model, (read, _)) in models.iter().zip(&reads) {
+            let now = read_all(&client, &model.pg_schema, false).await;
+            assert_eq!(&now, read, "model {} after {change:?}", model.name);
+        }
+    }
+    // The newest models write through the oldest: a new order of an existing customer.
+    let v1 = models_schema(&client, 1).await;
+    let (item, email, city) = (ident(ITEM), ident(EMAIL), ident(CITY));
+    let sql = format!(
+        "INSERT INTO {} (id, {item}, {email}, {city}) VALUES (8, 'new', 'b@x', 'Porto')",
+        QualifiedName::new(ident(&v1), ident(ORDERS))
+    );
+    let written = act(&mut client, &sql).await;
+    let customers: i64 =
+        client.query_one(&format!("SELECT count(*) FROM {}", table(CUSTOMERS)), &[]).await.unwrap().get(0);
+    assert_eq!(customers, 4, "the order links to customer b@x");
+    // A later write stops the undo of the steps; undone first, it does not.
+    let err = undo(&mut client, actions[0], false).await.unwrap_err();
+    assert!(matches!(err, UndoError::Conflict { .. }), "{err}");
+    undo(&mut client, written, false).await.unwrap();
+    while let (Some(id), Some(before)) = (actions.pop(), states.pop()) {
+        undo(&mut client, id, false).await.unwrap();
+        assert_eq!(state(&client).await, before, "undo of step {}", actions.len() + 1);
+        reads.pop();
+        let models = model::list(&client, SCHEMA).await.unwrap();
+        // By name: an undo adds a column back at the end of its table, and earlier models place
+        // columns by their index in the model after them, so their order may change.
+        for (model, (_, read)) in models.iter().zip(&reads) {
+            let now = read_all(&client, &model.pg_schema, true).await;
+            assert_eq!(&now, read, "model {} after an undo", model.name);
+        }
+    }
+    assert_eq!(model::list(&client, SCHEMA).await.unwrap().len(), 1);
+}
+
+/// The PostgreSQL schema of model `number` of the schema.
+async fn models_schema(client: &Client, number: i32) -> String {
+    let models = model::list(client, SCHEMA).await.unwrap();
+    models.into_iter().find(|model| model.id == number).unwrap().pg_schema
+}
