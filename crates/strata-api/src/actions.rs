@@ -25,8 +25,8 @@ pub struct ActionJson {
     pub user: String,
     /// What kind of change: `insert`, `edit`, `paste`, `delete`, `import`, `append`,
     /// `create_table`, `rename_table`, `delete_table`, `create_schema`, `rename_schema`,
-    /// `delete_schema`, `add_column`, `alter_column`, `drop_column`, `restore`, `undo`, `redo`
-    /// or `external`.
+    /// `delete_schema`, `add_column`, `alter_column`, `drop_column`, `model`, `restore`, `undo`,
+    /// `redo` or `external`.
     #[schema(example = "edit")]
     pub kind: String,
     /// What it did, for people.

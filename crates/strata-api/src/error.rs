@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use strata_db::audit::undo::UndoError;
 use strata_db::load::LoadError;
+use strata_db::model::ModelError;
 use strata_import::ImportError;
 use utoipa::ToSchema;
 
@@ -15,10 +16,10 @@ pub const PROBLEM_TYPES: &str = "https://strata.dev/problems/";
 
 /// An RFC 9457 problem document, the body of every error response. Some problems add extension
 /// members beside these (`column`, `array`, `row`, `value`, `current`, `missing`, `line`,
-/// `conflicts`, `undone_by`), listed with the endpoint. Typed problems (`type` is
+/// `conflicts`, `undone_by`, `preview`), listed with the endpoint. Typed problems (`type` is
 /// `https://strata.dev/problems/` and one of `invalid-value`, `row-conflict`, `retype-refused`,
-/// `missing`, `undo-conflict`, `already-undone`, `not-undone`, `undo-unavailable`) say what went
-/// wrong for programs.
+/// `missing`, `undo-conflict`, `already-undone`, `not-undone`, `undo-unavailable`,
+/// `model-conflict`, `entity-conflict`) say what went wrong for programs.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem; `about:blank` when the status says it all.
@@ -206,6 +207,9 @@ impl From<LoadError> for ApiError {
             LoadError::Import(err) => err.into(),
             LoadError::Database(err) => err.into(),
             LoadError::TableExists(_) => ApiError::conflict(err.to_string()),
+            LoadError::EntityConflicts(ref conflicts) => {
+                ApiError::conflict(err.to_string()).with_type("entity-conflict").with("conflicts", conflicts)
+            }
             LoadError::NoSuchTable(_) => ApiError::not_found(err.to_string()),
             LoadError::Name(_)
             | LoadError::Refused { .. }
@@ -253,6 +257,21 @@ impl From<strata_db::ddl::DdlError> for ApiError {
                 Ok(preview) => ApiError::unprocessable(detail).with_type("retype-refused").with("preview", preview),
                 Err(err) => err,
             },
+        }
+    }
+}
+
+impl From<ModelError> for ApiError {
+    /// A refused step is a 409 `model-conflict` with its `preview`; a structure change
+    /// PostgreSQL refused is answered as for the columns API.
+    fn from(err: ModelError) -> ApiError {
+        let detail = err.to_string();
+        match err {
+            ModelError::Refused(preview) => ApiError::conflict(detail)
+                .with_type("model-conflict")
+                .with("preview", crate::models::ModelPreview::from(*preview)),
+            ModelError::Ddl(err) => err.into(),
+            ModelError::Database(err) => err.into(),
         }
     }
 }

@@ -22,6 +22,7 @@ mod extract;
 mod health;
 mod history;
 mod imports;
+mod models;
 mod openapi;
 mod rows;
 mod schemas;
@@ -43,6 +44,7 @@ use utoipa_swagger_ui::SwaggerUi;
 pub use actions::{ActionJson, Actions, table_name};
 pub use error::ApiError;
 pub use history::{Restored, RowHistory, Version};
+pub use models::{Model, ModelApplied, ModelPreview};
 pub use openapi::ApiDoc;
 
 /// The largest JSON body a request may send (axum's default), but for rows.
@@ -178,6 +180,9 @@ pub fn router(state: AppState) -> Router {
         .route("/databases/{db}/actions/{id}/redo", post(actions::redo))
         .route("/databases/{db}/schemas", get(schemas::list).post(schemas::create))
         .route("/databases/{db}/schemas/{schema}", patch(schemas::rename).delete(schemas::drop))
+        .route("/databases/{db}/schemas/{schema}/models", get(models::list).post(models::apply))
+        .route("/databases/{db}/schemas/{schema}/models/preview", post(models::preview))
+        .route("/databases/{db}/schemas/{schema}/models/{id}", get(models::get))
         .route("/databases/{db}/schemas/{schema}/tables", get(tables::list).post(tables::create))
         .route(
             "/databases/{db}/schemas/{schema}/tables/{table}",

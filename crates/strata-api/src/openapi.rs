@@ -35,6 +35,10 @@ use utoipa::OpenApi;
         crate::history::row,
         crate::history::deleted,
         crate::history::restore,
+        crate::models::list,
+        crate::models::get,
+        crate::models::preview,
+        crate::models::apply,
         crate::actions::list,
         crate::actions::get,
         crate::actions::undo,
@@ -79,6 +83,15 @@ use utoipa::OpenApi;
         crate::history::DeletedRows,
         crate::history::RestoreKeys,
         crate::history::Restored,
+        crate::models::Model,
+        crate::models::ModelDetail,
+        crate::models::ModelTable,
+        crate::models::ModelColumn,
+        crate::models::ModelLink,
+        crate::models::ModelChange,
+        crate::models::ModelPreview,
+        crate::models::ModelConflict,
+        crate::models::ModelApplied,
         crate::actions::ActionJson,
         crate::actions::Actions,
         crate::actions::UndoConflict,
@@ -95,6 +108,9 @@ use utoipa::OpenApi;
         (name = "databases", description = "User databases and their schemas"),
         (name = "tables", description = "Tables, their structure and their rows"),
         (name = "imports", description = "Spreadsheets into tables: upload, preview, adjust, load"),
+        (name = "models", description = "Data models: refine a schema's tables step by step (extract, move, split, \
+                                         rename, retype, add or drop a column) while every earlier model stays \
+                                         readable and writable as views"),
         (name = "actions", description = "The audit trail: every change as an action, undone and redone"),
     )
 )]

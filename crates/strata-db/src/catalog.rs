@@ -1,6 +1,6 @@
 //! Reading a user database's catalog: its schemas, their tables and views, and one relation's
 //! columns, primary key and foreign keys, all from `pg_catalog` with PostgreSQL's own spelling
-//! of types (`format_type`).
+//! of types (`format_type`); the key of a view of an earlier model from `strata.model_view`.
 //!
 //! Strata's own schema (`strata`) and PostgreSQL's (`pg_catalog`, `information_schema`,
 //! `pg_toast*`, `pg_temp*`) are not user schemas: they are neither listed nor opened.
@@ -35,6 +35,12 @@ impl RelationKind {
             "f" => RelationKind::ForeignTable,
             _ => RelationKind::Table,
         }
+    }
+
+    /// Whether its rows are stored with a version (`xmin`) and can be locked: tables and
+    /// materialized views, not views.
+    pub fn stored(self) -> bool {
+        matches!(self, RelationKind::Table | RelationKind::MaterializedView)
     }
 
     /// `table`, `view`, `materialized_view` or `foreign_table`.
@@ -134,7 +140,9 @@ pub struct Relation {
     pub info: RelationInfo,
     /// Its columns in position order.
     pub columns: Vec<Column>,
-    /// The primary key's columns in key order; empty when there is none.
+    /// The primary key's columns in key order; empty when there is none. A view of an earlier
+    /// model (DESIGN §5) has its key column from `strata.model_view`, so its rows are found,
+    /// edited and deleted like a table's.
     pub primary_key: Vec<String>,
     /// Its foreign keys by constraint name (empty unless asked for).
     pub foreign_keys: Vec<ForeignKey>,
@@ -204,11 +212,13 @@ pub async fn relation(
                     CASE WHEN coalesce(nullif(t.typbasetype, 0), t.oid) IN ('int8'::regtype, 'numeric'::regtype) THEN 1 \
                          WHEN t.typelem IN ('int8'::regtype, 'numeric'::regtype) AND t.typcategory = 'A' THEN 2 \
                          ELSE 0 END, \
-                    array_position(pk.conkey, a.attnum), a.attidentity <> '', a.attgenerated <> '' \
+                    coalesce(array_position(pk.conkey, a.attnum), CASE WHEN mv.key = a.attname THEN 1 END), \
+                    a.attidentity <> '', a.attgenerated <> '' \
              FROM pg_attribute a \
              JOIN pg_type t ON t.oid = a.atttypid \
              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
              LEFT JOIN pg_constraint pk ON pk.conrelid = a.attrelid AND pk.contype = 'p' \
+             LEFT JOIN strata.model_view mv ON mv.relid = a.attrelid \
              WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped \
              ORDER BY a.attnum",
             &[&oid],

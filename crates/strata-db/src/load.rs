@@ -13,6 +13,10 @@
 //! are not history; undoing the import moves the table to the trash) and is a structure step of
 //! the transaction's action; a table appended to is audited before the rows go in, so they are
 //! history like any insert.
+//!
+//! An append to a view of an earlier model (DESIGN §5) goes through [`model::bulk::insert`]:
+//! set-based statements into the physical tables (which record the history), not the view's
+//! row-by-row triggers.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -28,6 +32,8 @@ use tokio_postgres::{GenericClient, Transaction};
 
 use crate::Error;
 use crate::audit::{self, steps};
+use crate::model;
+use crate::model::bulk::{BulkError, EntityConflict, EntityConflicts};
 
 /// Chunks of COPY data in flight between the encoder and the server.
 const CHUNKS_IN_FLIGHT: usize = 4;
@@ -69,6 +75,10 @@ pub enum LoadError {
         /// Its columns.
         columns: String,
     },
+    /// Rows appended through an earlier model disagree with the rows they link to (an extracted
+    /// customer's city), under [`EntityConflicts::Cancel`]: nothing was written.
+    #[error("{}", entity_conflicts(.0))]
+    EntityConflicts(Vec<EntityConflict>),
 }
 
 impl LoadError {
@@ -89,6 +99,34 @@ impl LoadError {
             _ => None,
         }
     }
+}
+
+/// How many conflicts [`LoadError::EntityConflicts`] lists; the rest are counted.
+const CONFLICTS_LISTED: usize = 20;
+
+/// The conflicts of an append, one line each: which entity, which column, its value and the file's.
+fn entity_conflicts(conflicts: &[EntityConflict]) -> String {
+    let rows: i64 = conflicts.iter().map(|c| c.rows).sum();
+    let mut text = format!(
+        "{rows} rows of the file disagree with the rows they link to; nothing was written. Correct the file, \
+         or choose to update those rows to the file's values or to keep them"
+    );
+    let value = |value: &Option<String>| value.as_ref().map_or_else(|| "NULL".to_string(), |v| format!("{v:?}"));
+    for conflict in conflicts.iter().take(CONFLICTS_LISTED) {
+        text.push_str(&format!(
+            "\n  {} {}: {:?} is {}, the file says {} ({} rows)",
+            conflict.table,
+            serde_json::Value::Object(conflict.key.clone()),
+            conflict.column,
+            value(&conflict.existing),
+            value(&conflict.written),
+            conflict.rows
+        ));
+    }
+    if conflicts.len() > CONFLICTS_LISTED {
+        text.push_str(&format!("\n  and {} more", conflicts.len() - CONFLICTS_LISTED));
+    }
+    text
 }
 
 fn refused_at(row: &RefusedRow) -> String {
@@ -154,12 +192,15 @@ pub enum Destination {
     Create(Ident),
     /// A new table named this, or `name_2`, `name_3`, … whichever is free.
     CreateFree(String),
-    /// An existing table; see [`append`] for `mapping`.
+    /// An existing table; see [`append`] for `mapping` and `entity_conflicts`.
     Append {
         /// The table.
         table: Ident,
         /// Plan column name → table column (`None`: leave the column out).
         mapping: Mapping,
+        /// For a view of an earlier model: what to do with rows that disagree with the rows
+        /// they link to.
+        entity_conflicts: EntityConflicts,
     },
 }
 
@@ -188,9 +229,9 @@ pub async fn import(
             let loaded = create_and_load(tx, &table, path, plan, progress).await?;
             Ok((table, loaded))
         }
-        Destination::Append { table, mapping } => {
+        Destination::Append { table, mapping, entity_conflicts } => {
             let table = QualifiedName::new(schema.clone(), table.clone());
-            let loaded = append(tx, &table, path, plan, mapping, progress).await?;
+            let loaded = append(tx, &table, path, plan, mapping, *entity_conflicts, progress).await?;
             Ok((table, loaded))
         }
     }
@@ -246,12 +287,17 @@ struct TableColumn {
 /// goes where `mapping` says; one it does not name goes to the table column of the same name
 /// (exactly, else ignoring case) not chosen by `mapping`. Columns of the file that match nothing
 /// are left out and reported; the table's other columns take their defaults.
+///
+/// `table` may be a view of an earlier model: the rows then go into the physical tables
+/// set-based ([`model::bulk::insert`]), finding or creating the rows they link to, and rows that
+/// disagree with those are dealt with as `entity_conflicts` says.
 pub async fn append(
     tx: &Transaction<'_>,
     table: &QualifiedName,
     path: &Path,
     plan: &Plan,
     mapping: &Mapping,
+    entity_conflicts: EntityConflicts,
     progress: ProgressFn,
 ) -> Result<Loaded, LoadError> {
     if !relation_exists(tx, table).await? {
@@ -312,9 +358,13 @@ pub async fn append(
     let values: Vec<String> = staged.iter().zip(&targets).map(|(name, t)| conversion(name, t)).collect();
     let insert = format!("INSERT INTO {table} ({}) SELECT {} FROM {staging}", list(&target_names), values.join(", "));
     tx.batch_execute("SAVEPOINT strata_append").await.map_err(Error::postgres("appending"))?;
-    if let Err(err) = tx.batch_execute(&insert).await {
+    if let Err(err) = insert_rows(tx, table, &target_names, &values, &staging, &insert, entity_conflicts).await {
         tx.batch_execute("ROLLBACK TO SAVEPOINT strata_append").await.map_err(Error::postgres("appending"))?;
-        let refused = Error::postgres(format!("appending to {table}"))(err);
+        let refused = match err {
+            BulkError::Conflicts(conflicts) => return Err(LoadError::EntityConflicts(conflicts)),
+            BulkError::Database(refused) => refused,
+        };
+        // The row triggers of an earlier model's view refuse a row as the set-based insert did.
         let probe = Probe { tx, insert: &insert, staging: &staging, line: &line, staged: &staged, values: &values };
         return Err(match probe.refused_row(&targets).await {
             Ok(Some(row)) => LoadError::Refused { row, reason: crate::error::describe_source(&refused) },
@@ -323,6 +373,25 @@ pub async fn append(
     }
     tx.batch_execute(&format!("DROP TABLE {staging}")).await.map_err(Error::postgres("dropping the staging table"))?;
     Ok(Loaded { rows, id_column: None, unmapped })
+}
+
+/// Inserts the staged rows, converted by `values`, into `table`'s columns `names`: set-based into
+/// the physical tables when `table` is a view of an earlier model, else by `insert`.
+async fn insert_rows(
+    tx: &Transaction<'_>,
+    table: &QualifiedName,
+    names: &[Ident],
+    values: &[String],
+    staging: &Ident,
+    insert: &str,
+    entity_conflicts: EntityConflicts,
+) -> Result<(), BulkError> {
+    let named: Vec<String> = values.iter().zip(names).map(|(value, name)| format!("{value} AS {name}")).collect();
+    let rows = format!("SELECT {} FROM {staging}", named.join(", "));
+    if model::bulk::insert(tx, table, names, &rows, entity_conflicts).await?.is_none() {
+        tx.batch_execute(insert).await.map_err(Error::postgres(format!("appending to {table}")))?;
+    }
+    Ok(())
 }
 
 /// The column of `table` an explicit mapping names for the file's column `source`.

@@ -405,7 +405,9 @@ async fn an_import_is_undone_by_trashing_its_table_and_an_append_is_history() {
 
     let tx = client.transaction().await.unwrap();
     action::begin(&tx, ActionKind::Append, "append").await.unwrap();
-    load::append(&tx, &table, file.path(), &plan, &Default::default(), Box::new(|_| {})).await.unwrap();
+    load::append(&tx, &table, file.path(), &plan, &Default::default(), Default::default(), Box::new(|_| {}))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let entries: i64 = client.query_one(&history, &[]).await.unwrap().get(0);
     assert_eq!(entries, 2, "appended rows are inserts in the history");

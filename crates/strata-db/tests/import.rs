@@ -78,8 +78,9 @@ async fn append_mapped(
     let plan = strata_import::plan(path, options, &mut |_| {}).map_err(|e| e.to_string())?;
     let mapping = mapping.iter().map(|(from, to)| (from.to_string(), to.map(str::to_string))).collect();
     let tx = client.transaction().await.unwrap();
-    let loaded =
-        load::append(&tx, &table(name), path, &plan, &mapping, Box::new(|_| {})).await.map_err(|e| e.to_string())?;
+    let loaded = load::append(&tx, &table(name), path, &plan, &mapping, Default::default(), Box::new(|_| {}))
+        .await
+        .map_err(|e| e.to_string())?;
     tx.commit().await.unwrap();
     Ok(loaded)
 }

@@ -118,7 +118,7 @@ pub async fn prune(args: PruneArgs, file: &FileConfig) -> anyhow::Result<()> {
 
 /// Runs `work` with a connection to the user database `target` names and that database's name,
 /// then closes it.
-async fn with_client<T>(
+pub(crate) async fn with_client<T>(
     target: AuditTarget,
     file: &FileConfig,
     work: impl AsyncFnOnce(&mut Client, &str) -> anyhow::Result<T>,
@@ -134,7 +134,7 @@ async fn with_client<T>(
 }
 
 /// Runs `work` in one transaction on the user database `target` names, committed if it succeeds.
-async fn in_transaction<T>(
+pub(crate) async fn in_transaction<T>(
     target: AuditTarget,
     file: &FileConfig,
     work: impl AsyncFnOnce(&Transaction<'_>, &str) -> anyhow::Result<T>,
@@ -207,25 +207,32 @@ fn print_undone(undone: Undone, json: bool) -> anyhow::Result<()> {
 /// Actions as a table: id, when, user, kind, summary, rows, state.
 fn action_table(actions: &[ActionInfo]) -> String {
     let headers = ["ID", "WHEN", "USER", "KIND", "SUMMARY", "ROWS", "STATE"];
-    let rows: Vec<[String; 7]> = actions
-        .iter()
-        .map(|a| {
-            let state = match (a.undone, a.undone_by) {
-                (true, Some(by)) => format!("undone by {by}"),
-                (true, None) => "undone".into(),
-                (false, _) => String::new(),
-            };
-            [
-                a.id.to_string(),
-                when(&a.at),
-                a.user.clone(),
-                a.kind.clone(),
-                a.summary.clone(),
-                summary::count(a.rows.unsigned_abs()),
-                state,
-            ]
-        })
-        .collect();
+    let rows = actions.iter().map(|a| {
+        let state = match (a.undone, a.undone_by) {
+            (true, Some(by)) => format!("undone by {by}"),
+            (true, None) => "undone".into(),
+            (false, _) => String::new(),
+        };
+        [
+            a.id.to_string(),
+            when(&a.at),
+            a.user.clone(),
+            a.kind.clone(),
+            a.summary.clone(),
+            summary::count(a.rows.unsigned_abs()),
+            state,
+        ]
+    });
+    let mut table = aligned(headers, rows);
+    if actions.is_empty() {
+        table.push_str("No actions yet.\n");
+    }
+    table
+}
+
+/// `rows` under `headers` in columns two spaces apart, each as wide as its widest cell.
+pub(crate) fn aligned<const N: usize>(headers: [&str; N], rows: impl IntoIterator<Item = [String; N]>) -> String {
+    let rows: Vec<[String; N]> = rows.into_iter().collect();
     let mut widths = headers.map(|h| h.chars().count());
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -237,18 +244,16 @@ fn action_table(actions: &[ActionInfo]) -> String {
         let cells: Vec<String> = row.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
         let _ = writeln!(table, "{}", cells.join("  ").trim_end());
     }
-    if actions.is_empty() {
-        table.push_str("No actions yet.\n");
-    }
     table
 }
 
 /// A timestamp as people read it: `2026-11-26 04:20:13`, its zone and fraction left out.
-fn when(at: &str) -> String {
+pub(crate) fn when(at: &str) -> String {
     at.get(..19).unwrap_or(at).replace('T', " ")
 }
 
-fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
+/// `value` as one line of JSON on stdout.
+pub(crate) fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string(value)?);
     Ok(())
 }

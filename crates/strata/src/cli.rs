@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand};
+use strata_db::model::bulk::EntityConflicts;
 
 /// Strata: spreadsheets into real PostgreSQL databases.
 #[derive(Debug, Parser)]
@@ -45,6 +46,10 @@ pub enum Command {
     /// Look after the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Refine a schema's data model step by step; every earlier model stays readable and
+    /// writable as views in a schema of its own (public_v1, ...).
+    #[command(subcommand)]
+    Model(ModelCommand),
 }
 
 /// Where the database is: `--database-url`, else the embedded cluster in `--data-dir`.
@@ -64,7 +69,7 @@ pub struct DatabaseArgs {
     pub pg_bindir: Option<PathBuf>,
 }
 
-/// The database an audit command works on, and how it answers.
+/// The database an audit or model command works on, and how it answers.
 #[derive(Debug, Args)]
 pub struct AuditTarget {
     #[command(flatten)]
@@ -226,9 +231,17 @@ pub struct ImportArgs {
     #[arg(long, value_name = "ORDER", value_parser = parse_with(strata_import::DateOrder::from_str))]
     pub date_order: Option<strata_import::DateOrder>,
 
-    /// Append to this existing table instead, matching columns by name.
+    /// Append to this existing table instead, matching columns by name. A table of an earlier
+    /// model is appended to in that model's format (--schema public_v1).
     #[arg(long, value_name = "TABLE", conflicts_with = "table")]
     pub append_to: Option<String>,
+
+    /// Appending to a table of an earlier model: what to do with rows that disagree with the
+    /// rows they link to (a customer's city): cancel (write nothing, list them), update those
+    /// rows to the file's values, or keep them as they are.
+    #[arg(long, value_name = "WHAT", default_value = "cancel", requires = "append_to",
+          value_parser = parse_with(parse_entity_conflicts))]
+    pub entity_conflicts: EntityConflicts,
 
     /// Read the file and report what would be created, without writing anything.
     #[arg(long)]
@@ -237,6 +250,16 @@ pub struct ImportArgs {
     /// Print the result as one JSON object.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--entity-conflicts`: `cancel`, `update` or `keep`.
+fn parse_entity_conflicts(text: &str) -> Result<EntityConflicts, String> {
+    match text {
+        "cancel" => Ok(EntityConflicts::Cancel),
+        "update" => Ok(EntityConflicts::Update),
+        "keep" => Ok(EntityConflicts::Keep),
+        _ => Err("use cancel, update or keep".into()),
+    }
 }
 
 /// Adapts a `fn(&str) -> Result<T, String>` to clap.
@@ -274,4 +297,199 @@ pub struct ExecArgs {
     /// The program and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
+}
+
+/// `strata model ...`: one step each, or the list.
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// List the schema's models, oldest first.
+    List(ModelListArgs),
+    /// Extract columns into a new table, one row per distinct key, linked by a new foreign key.
+    Extract(ExtractArgs),
+    /// Move columns along a foreign key to the table it references.
+    Move(MoveArgs),
+    /// Split columns off into a new table with the same key (one row per row).
+    Split(SplitArgs),
+    /// Rename a table, or one of its columns.
+    Rename(RenameArgs),
+    /// Change a column's type, by a cast or an expression.
+    Retype(RetypeArgs),
+    /// Add a column.
+    AddColumn(AddColumnArgs),
+    /// Drop a column; earlier models keep its values.
+    DropColumn(DropColumnArgs),
+}
+
+/// `strata model list`.
+#[derive(Debug, Args)]
+pub struct ModelListArgs {
+    /// The schema [default: public].
+    #[arg(long, value_name = "S", default_value = "public")]
+    pub schema: String,
+
+    #[command(flatten)]
+    pub target: AuditTarget,
+}
+
+/// What every step takes: where, and whether to make it or only say what it would do.
+#[derive(Debug, Args)]
+pub struct StepArgs {
+    /// The schema [default: public].
+    #[arg(long, value_name = "S", default_value = "public")]
+    pub schema: String,
+
+    /// Say what the step would do (and what refuses it), changing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub target: AuditTarget,
+}
+
+/// The columns a step takes.
+#[derive(Debug, Args)]
+pub struct ColumnList {
+    /// The columns, comma-separated ("Customer Name,City"; `\,` for a comma in a name, `\\` for
+    /// a backslash), or the flag repeated.
+    #[arg(long = "columns", value_name = "A,B", required = true)]
+    pub columns: Vec<String>,
+}
+
+/// `strata model extract`.
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// The table.
+    #[arg(long, value_name = "T")]
+    pub table: String,
+
+    #[command(flatten)]
+    pub columns: ColumnList,
+
+    /// The new table.
+    #[arg(long, value_name = "NAME")]
+    pub into: String,
+
+    /// The extracted columns that identify a row of the new table, as for --columns [default:
+    /// all of them].
+    #[arg(long, value_name = "A,B")]
+    pub key: Vec<String>,
+
+    #[command(flatten)]
+    pub step: StepArgs,
+}
+
+/// `strata model move`.
+#[derive(Debug, Args)]
+pub struct MoveArgs {
+    /// The table.
+    #[arg(long, value_name = "T")]
+    pub table: String,
+
+    #[command(flatten)]
+    pub columns: ColumnList,
+
+    /// The foreign key column to move them along.
+    #[arg(long, value_name = "COLUMN")]
+    pub link: String,
+
+    #[command(flatten)]
+    pub step: StepArgs,
+}
+
+/// `strata model split`.
+#[derive(Debug, Args)]
+pub struct SplitArgs {
+    /// The table.
+    #[arg(long, value_name = "T")]
+    pub table: String,
+
+    #[command(flatten)]
+    pub columns: ColumnList,
+
+    /// The new table.
+    #[arg(long, value_name = "NAME")]
+    pub into: String,
+
+    #[command(flatten)]
+    pub step: StepArgs,
+}
+
+/// `strata model rename`.
+#[derive(Debug, Args)]
+pub struct RenameArgs {
+    /// The table.
+    #[arg(long, value_name = "T")]
+    pub table: String,
+
+    /// Rename this column of the table instead of the table.
+    #[arg(long, value_name = "C")]
+    pub column: Option<String>,
+
+    /// The new name.
+    #[arg(long, value_name = "NEW")]
+    pub to: String,
+
+    #[command(flatten)]
+    pub step: StepArgs,
+}
+
+/// `strata model retype`.
+#[derive(Debug, Args)]
+pub struct RetypeArgs {
+    /// The table.
+    #[arg(long, value_name = "T")]
+    pub table: String,
+
+    /// The column.
+    #[arg(long, value_name = "C")]
+    pub column: String,
+
+    /// The new type, such as integer or numeric(10,2).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub type_name: String,
+
+    /// An SQL expression over the column computing the new value, such as "Price" * 100.
+    #[arg(long, value_name = "EXPR")]
+    pub using: Option<String>,
+
+    /// Accept that earlier models read some values differently ('007' becomes 7, read back as '7').
+    #[arg(long)]
+    pub lossy: bool,
+
+    #[command(flatten)]
+    pub step: StepArgs,
+}
+
+/// `strata model add-column`.
+#[derive(Debug, Args)]
+pub struct AddColumnArgs {
+    /// The table.
+    #[arg(long, value_name = "T")]
+    pub table: String,
+
+    /// The new column.
+    #[arg(long, value_name = "C")]
+    pub column: String,
+
+    /// Its type, such as text or date.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub type_name: String,
+
+    #[command(flatten)]
+    pub step: StepArgs,
+}
+
+/// `strata model drop-column`.
+#[derive(Debug, Args)]
+pub struct DropColumnArgs {
+    /// The table.
+    #[arg(long, value_name = "T")]
+    pub table: String,
+
+    /// The column.
+    #[arg(long, value_name = "C")]
+    pub column: String,
+
+    #[command(flatten)]
+    pub step: StepArgs,
 }

@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use strata_api::summary;
 use strata_db::audit::action::{self, ActionKind};
-use strata_db::load::{self, Destination, Loaded, ProgressFn};
+use strata_db::load::{self, Destination, LoadError, Loaded, ProgressFn};
 use strata_import::{DateOrder, ImportOptions, Phase, Plan, Progress, names};
 use strata_sql::{Ident, QualifiedName};
 
@@ -63,6 +63,7 @@ pub async fn run(args: ImportArgs, database: Database) -> anyhow::Result<()> {
         (Some(name), _) => Destination::Append {
             table: Ident::new(name.as_str()).context("invalid --append-to")?,
             mapping: load::Mapping::new(),
+            entity_conflicts: args.entity_conflicts,
         },
         (None, Some(name)) => Destination::Create(Ident::new(name.as_str()).context("invalid --table")?),
         (None, None) => Destination::CreateFree(names::table_name_from_path(&input.stem)),
@@ -71,8 +72,15 @@ pub async fn run(args: ImportArgs, database: Database) -> anyhow::Result<()> {
     let kind = if append { ActionKind::Append } else { ActionKind::Import };
     let action = action::begin(&tx, kind, kind.as_str()).await?;
     let progress: ProgressFn = Box::new(bar.reporter());
-    let (table, loaded) =
-        load::import(&tx, &schema, &destination, input.path(), &plan, progress).await.with_context(|| shown.clone())?;
+    let (table, loaded) = load::import(&tx, &schema, &destination, input.path(), &plan, progress)
+        .await
+        .map_err(|err| match err {
+            LoadError::EntityConflicts(_) => {
+                anyhow::anyhow!("{err}\n--entity-conflicts update or --entity-conflicts keep says which")
+            }
+            err => err.into(),
+        })
+        .with_context(|| shown.clone())?;
     let summary = summary::import(&input.name, table.name.as_str(), loaded.rows, append);
     // COPY into a new table is not in its history: the loader counts the action's rows.
     action::describe(&tx, action, &summary, i64::try_from(loaded.rows).ok()).await?;

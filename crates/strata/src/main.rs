@@ -7,6 +7,7 @@ mod config;
 mod connect;
 mod exec;
 mod import;
+mod model;
 mod serve;
 mod signals;
 
@@ -58,6 +59,7 @@ async fn run(command: Command, file: FileConfig) -> anyhow::Result<ExitCode> {
         Command::History(args) => audit::history(args, &file).await.map(|()| ExitCode::SUCCESS),
         Command::Restore(args) => audit::restore(args, &file).await.map(|()| ExitCode::SUCCESS),
         Command::Audit(AuditCommand::Prune(args)) => audit::prune(args, &file).await.map(|()| ExitCode::SUCCESS),
+        Command::Model(command) => model::run(command, &file).await.map(|()| ExitCode::SUCCESS),
     }
 }
 

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use strata_db::audit::action::{self, ActionKind};
 use strata_db::catalog;
 use strata_db::load::{self, Destination, Mapping};
+use strata_db::model::bulk::EntityConflicts;
 use strata_import::{ColumnType, DateOrder, ImportOptions, Plan, names};
 use strata_sql::{Ident, QualifiedName};
 use utoipa::ToSchema;
@@ -172,6 +173,14 @@ pub struct ImportCommit {
     /// out. Columns not named go to the table column of the same name, if any.
     #[serde(default)]
     pub mapping: BTreeMap<String, Option<String>>,
+    /// For an append to a table of an earlier model (a view in its schema, such as
+    /// `public_v1`): what to do with rows that disagree with the rows they link to (the file
+    /// says a customer's city is Porto, the customers table says Lisbon). `cancel` (the
+    /// default) writes nothing and fails with a 409 `entity-conflict` listing them in
+    /// `conflicts`; `update` changes the linked rows to the file's values; `keep` leaves them.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "cancel")]
+    pub entity_conflicts: EntityConflicts,
 }
 
 /// Uploads a spreadsheet and plans its import.
@@ -390,7 +399,13 @@ pub async fn discard(
 /// Where a commit loads: a new table, free when asked, or an existing table's columns.
 enum Target {
     Create(Ident),
-    Append { table: Ident, name: String, relation: catalog::Relation, mapping: BTreeMap<String, Option<String>> },
+    Append {
+        table: Ident,
+        name: String,
+        relation: catalog::Relation,
+        mapping: BTreeMap<String, Option<String>>,
+        entity_conflicts: EntityConflicts,
+    },
 }
 
 impl Target {
@@ -398,9 +413,9 @@ impl Target {
     fn destination(&self, draft: &Draft) -> Result<Destination, ApiError> {
         match self {
             Target::Create(name) => Ok(Destination::Create(name.clone())),
-            Target::Append { table, name, relation, mapping: requested } => {
+            Target::Append { table, name, relation, mapping: requested, entity_conflicts } => {
                 let mapping = mapping(draft, requested, |column| relation.column(column).is_some(), name)?;
-                Ok(Destination::Append { table: table.clone(), mapping })
+                Ok(Destination::Append { table: table.clone(), mapping, entity_conflicts: *entity_conflicts })
             }
         }
     }
@@ -431,7 +446,13 @@ async fn resolve_destination(
         (None, Some(table)) => {
             let name = Ident::new(table.as_str()).map_err(|e| ApiError::bad_parameter("append_to", e))?;
             let relation = catalog::relation(&**client, db, schema, &table, false).await?;
-            Target::Append { table: name, name: table, relation, mapping: commit.mapping }
+            Target::Append {
+                table: name,
+                name: table,
+                relation,
+                mapping: commit.mapping,
+                entity_conflicts: commit.entity_conflicts,
+            }
         }
         _ => {
             let reason = "name a new table in `table`, or an existing one in `append_to` (not both)";

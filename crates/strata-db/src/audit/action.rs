@@ -41,6 +41,8 @@ pub enum ActionKind {
     DropColumn,
     /// Deleted rows restored.
     Restore,
+    /// A model step (DESIGN §5): extract, move, split, rename, retype, add or drop a column.
+    Model,
     /// An action undone.
     Undo,
     /// An undone action redone.
@@ -69,6 +71,7 @@ impl ActionKind {
             ActionKind::AlterColumn => "alter_column",
             ActionKind::DropColumn => "drop_column",
             ActionKind::Restore => "restore",
+            ActionKind::Model => "model",
             ActionKind::Undo => "undo",
             ActionKind::Redo => "redo",
             ActionKind::External => "external",

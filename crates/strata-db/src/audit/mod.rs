@@ -49,10 +49,15 @@ pub async fn install(tx: &Transaction<'_>) -> Result<i32, Error> {
 
 /// Audits `table` (its quoted SQL name, as a [`QualifiedName`] displays) from now on if it is not
 /// yet (cheap when it is). A table without a single-column primary key cannot be audited: false,
-/// and nothing changes.
+/// and nothing changes. So for a view (an earlier model's): its writes land in tables, which
+/// are audited themselves.
 pub async fn track(client: &impl GenericClient, table: &str) -> Result<bool, Error> {
     let row = client
-        .query_one("SELECT strata.audit_table($1::text::regclass)", &[&table])
+        .query_one(
+            "SELECT CASE WHEN c.relkind IN ('r', 'p') THEN strata.audit_table(c.oid) ELSE false END \
+             FROM pg_class c WHERE c.oid = $1::text::regclass",
+            &[&table],
+        )
         .await
         .map_err(Error::postgres(format!("auditing {table}")))?;
     Ok(row.get(0))

@@ -84,6 +84,7 @@ async fn convert(
         type_name: new_type.as_str().to_string(),
         collation: None,
         kept: None,
+        using: None,
     };
     let savepoint = Savepoint::begin(tx, "strata_retype").await?;
     let err = match steps::perform_unsorted(tx, step).await {

@@ -1,12 +1,35 @@
 //! Writes many rows through an earlier model's table at once, set-based: the rows (staged by the
 //! caller, for example an import's COPY) go into the physical tables with one statement per
 //! table instead of one trigger call per row.
+//!
+//! The routing is the row triggers' (`super::routing`), done for all rows at once:
+//!
+//! 1. The rows are copied once into a temp table `strata_bulk` (every model column `c<i>`, the
+//!    ones not written NULL; with the anchor's keys drawn from its sequence when extensions
+//!    need them) and analyzed.
+//! 2. For each referenced table (an extracted entity) the written rows' distinct values are
+//!    gathered (`strata_bulk_w<node>`): written rows that disagree among themselves on an entity,
+//!    or with an existing entity, are the conflicts. Under [`EntityConflicts::Cancel`] they are
+//!    returned before anything is written.
+//! 3. Deepest first, the entities the rows name are found and the missing ones created
+//!    (`strata_bulk_k<node>`: entity key by identifying values); under
+//!    [`EntityConflicts::Update`] the existing ones take the written values.
+//! 4. One `INSERT ... SELECT` into the anchor joins each row to its entities, then one per
+//!    extension.
+//!
+//! Joins on an entity's identifying values must treat NULLs as equal (`UNIQUE NULLS NOT
+//! DISTINCT`) and still hash: rows join by plain equality, and those with a NULL identifying
+//! value join separately the few entities with one (by `ARRAY[x] = ARRAY[y]`, which is NULL-safe).
 
 use serde::{Deserialize, Serialize};
 use strata_sql::{Ident, QualifiedName};
 use tokio_postgres::Transaction;
 
+use super::mapping::LogicalTable;
+use super::routing::{Find, Routing};
+use super::view::{self, alias};
 use crate::Error;
+use crate::audit::ident;
 
 /// What to do when a written row's key names an existing entity (a row of an extracted table)
 /// whose other columns differ from the row's.
@@ -51,6 +74,9 @@ pub enum BulkError {
     Database(#[from] Error),
 }
 
+/// At most this many conflicts are listed.
+const MAX_CONFLICTS: i64 = 1000;
+
 /// When `target` is a view of an earlier model that PostgreSQL cannot write by itself, inserts
 /// the rows of `rows` (a query whose columns are named as `columns`, the view's columns) into
 /// the physical tables set-based and returns how many rows were written; `None` when `target`
@@ -62,6 +88,637 @@ pub async fn insert(
     rows: &str,
     conflicts: EntityConflicts,
 ) -> Result<Option<u64>, BulkError> {
-    let _ = (tx, target, columns, rows, conflicts);
-    todo!("bulk writes")
+    let found = tx
+        .query_opt(
+            "SELECT n.nspname::text, v.number FROM strata.model_view v JOIN pg_namespace n ON n.oid = v.namespace \
+             WHERE v.relid = to_regclass($1)",
+            &[&target.to_string()],
+        )
+        .await
+        .map_err(Error::postgres(format!("looking up {target}")))?;
+    let Some(found) = found else {
+        return Ok(None);
+    };
+    let (schema, number): (String, i32) = (found.get(0), found.get(1));
+    let mapped = super::mappings(tx, &schema).await?;
+    let table = mapped
+        .iter()
+        .find(|(model, _)| model.id == number)
+        .and_then(|(_, mapping)| mapping.table(target.name.as_str()));
+    let Some(table) = table.filter(|table| !table.is_plain()) else {
+        return Ok(None);
+    };
+    let writer = Writer::new(table, columns)?;
+    writer.drop_staging(tx).await?;
+    let written = writer.write(tx, rows, conflicts).await;
+    if !matches!(written, Err(BulkError::Database(_))) {
+        writer.drop_staging(tx).await?;
+    }
+    written.map(Some)
+}
+
+/// The set-based write of rows into one model table.
+struct Writer<'a> {
+    routing: Routing<'a>,
+    table: &'a LogicalTable,
+    /// Whether each model column is written.
+    given: Vec<bool>,
+}
+
+/// How the rows are matched to a referenced node's rows.
+enum Match {
+    /// By these model columns, the node's unique columns.
+    Unique(Vec<usize>),
+    /// By the node's key, named by this model column.
+    Link(usize),
+}
+
+impl<'a> Writer<'a> {
+    fn new(table: &'a LogicalTable, columns: &[Ident]) -> Result<Writer<'a>, Error> {
+        let mut given = vec![false; table.columns.len()];
+        for column in columns {
+            let Some(index) = table.columns.iter().position(|c| c.name == column.as_str()) else {
+                return Err(Error::BadParameter {
+                    parameter: column.as_str().to_string(),
+                    reason: format!("{} has no column {:?}", table.name, column.as_str()),
+                });
+            };
+            given[index] = true;
+        }
+        Ok(Writer { routing: Routing::new(table), table, given })
+    }
+
+    /// The written columns under `node` (its own and those of the nodes joined under it).
+    fn written(&self, node: usize) -> Vec<usize> {
+        self.routing.nodes[node].subtree.iter().copied().filter(|c| self.given[*c]).collect()
+    }
+
+    /// The referenced nodes whose rows the written rows name, deepest first.
+    fn entities(&self) -> Vec<(usize, Match)> {
+        let mut found = Vec::new();
+        for node in (0..self.table.nodes.len()).rev() {
+            if self.written(node).is_empty() {
+                continue;
+            }
+            match &self.routing.nodes[node].find {
+                Find::Unique(columns) => found.push((node, Match::Unique(columns.clone()))),
+                Find::Link(column) => found.push((node, Match::Link(*column))),
+                Find::Nothing | Find::Anchor | Find::Extension => {}
+            }
+        }
+        found
+    }
+
+    /// Whether the anchor's keys must be known before its rows go in (for its extensions).
+    fn needs_keys(&self) -> bool {
+        self.routing.nodes[0].extensions.iter().any(|x| !self.written(*x).is_empty())
+    }
+
+    async fn drop_staging(&self, tx: &Transaction<'_>) -> Result<(), Error> {
+        let mut tables = vec!["strata_bulk".to_string()];
+        for node in 1..self.table.nodes.len() {
+            tables.push(format!("strata_bulk_w{node}"));
+            tables.push(format!("strata_bulk_k{node}"));
+        }
+        tx.batch_execute(&format!("DROP TABLE IF EXISTS {}", tables.join(", ")))
+            .await
+            .map_err(Error::postgres("dropping the staged rows"))
+    }
+
+    async fn write(&self, tx: &Transaction<'_>, rows: &str, policy: EntityConflicts) -> Result<u64, BulkError> {
+        let keyed = self.stage(tx, rows).await?;
+        self.refuse_unfindable(tx).await?;
+        let entities = self.entities();
+        for (node, matched) in &entities {
+            self.gather(tx, *node, matched).await?;
+        }
+        if policy == EntityConflicts::Cancel {
+            let mut found = Vec::new();
+            for (node, matched) in &entities {
+                found.extend(self.conflicts(tx, *node, matched).await?);
+            }
+            if !found.is_empty() {
+                return Err(BulkError::Conflicts(found));
+            }
+        }
+        for (node, matched) in &entities {
+            self.resolve(tx, *node, matched, policy).await?;
+        }
+        let written = self.insert_anchor(tx, keyed).await?;
+        for extension in self.routing.nodes[0].extensions.clone() {
+            self.insert_extension(tx, extension, "strata_bulk s", "s.strata_key", "true", "s.strata_row").await?;
+        }
+        Ok(written)
+    }
+
+    /// Copies the rows into `strata_bulk`; returns whether it holds the anchor's keys
+    /// (`strata_key`).
+    async fn stage(&self, tx: &Transaction<'_>, rows: &str) -> Result<bool, Error> {
+        let anchor = &self.table.nodes[0];
+        let key_column = self.table.key().and_then(|key| self.table.columns.iter().position(|c| c.name == key.name));
+        let keyed = !anchor.key.is_empty() && (self.needs_keys() || key_column.is_some_and(|c| self.given[c]));
+        let mut definitions = vec!["NULL::bigint AS strata_row".to_string()];
+        let mut values = vec!["row_number() OVER ()".to_string()];
+        let mut parameter: Option<String> = None;
+        if keyed {
+            let key = ident(anchor.key.as_str())?;
+            definitions.push(format!("t0.{key} AS strata_key"));
+            let given = match key_column.filter(|c| self.given[*c]) {
+                Some(column) => Some(format!("r.{}", name(self.table, column)?)),
+                None => None,
+            };
+            parameter = sequence(tx, anchor.table.to_string(), anchor.key.as_str()).await?;
+            values.push(match (&given, &parameter) {
+                (Some(given), Some(_)) => format!("coalesce({given}, nextval($1::text::regclass))"),
+                (Some(given), None) => given.clone(),
+                (None, Some(_)) => "nextval($1::text::regclass)".to_string(),
+                (None, None) => {
+                    return Err(Error::BadParameter {
+                        parameter: anchor.key.clone(),
+                        reason: format!(
+                            "{} draws its keys from no sequence, and the rows' other tables need them: write the keys",
+                            self.table.name
+                        ),
+                    });
+                }
+            });
+        }
+        for (index, column) in self.table.columns.iter().enumerate() {
+            definitions.push(format!("CAST(NULL AS {}) AS c{index}", column.type_name));
+            values.push(if self.given[index] { format!("r.{}", name(self.table, index)?) } else { "NULL".into() });
+        }
+        tx.batch_execute(&format!(
+            "CREATE TEMP TABLE strata_bulk ON COMMIT DROP AS SELECT {} FROM {} t0 WITH NO DATA",
+            definitions.join(", "),
+            anchor.table
+        ))
+        .await
+        .map_err(Error::postgres("staging the rows"))?;
+        let insert = format!("INSERT INTO strata_bulk SELECT {} FROM ({rows}) r", values.join(", "));
+        match &parameter {
+            Some(sequence) => tx.execute(&insert, &[sequence]).await,
+            None => tx.execute(&insert, &[]).await,
+        }
+        .map_err(Error::postgres(format!("staging the rows for {}", self.table.name)))?;
+        tx.batch_execute("ANALYZE strata_bulk").await.map_err(Error::postgres("staging the rows"))?;
+        Ok(keyed)
+    }
+
+    /// Refuses values for tables the model cannot find rows of: under a reference it has no
+    /// identifying columns for, or with no link written.
+    async fn refuse_unfindable(&self, tx: &Transaction<'_>) -> Result<(), Error> {
+        for node in 1..self.table.nodes.len() {
+            let written = self.written(node);
+            let unfound = match &self.routing.nodes[node].find {
+                Find::Nothing if !written.is_empty() => "true".to_string(),
+                Find::Link(link) if !written.is_empty() => format!("s.c{link} IS NULL"),
+                _ => continue,
+            };
+            let sql = format!(
+                "SELECT EXISTS (SELECT FROM strata_bulk s WHERE {unfound} AND num_nonnulls({}) > 0)",
+                list(&written, "s.")
+            );
+            let refused: bool =
+                tx.query_one(&sql, &[]).await.map_err(Error::postgres("checking the rows' links"))?.get(0);
+            if refused {
+                let names: Vec<&str> = written.iter().map(|c| self.table.columns[*c].name.as_str()).collect();
+                let kept = self.table.nodes[node].table.name.as_str();
+                let reason = match &self.routing.nodes[node].find {
+                    Find::Link(link) => format!(
+                        "rows without {:?} cannot hold {names:?}: they are kept in {kept:?}, in the row it names",
+                        self.table.columns[*link].name
+                    ),
+                    _ => format!(
+                        "{names:?} cannot be written through this model: they are kept in {kept:?}, and the model has \
+                         no columns that find its rows; write them in the newest model"
+                    ),
+                };
+                return Err(Error::BadParameter { parameter: names.join(", "), reason });
+            }
+        }
+        Ok(())
+    }
+
+    /// The identifying columns of `matched`.
+    fn identity(matched: &Match) -> Vec<usize> {
+        match matched {
+            Match::Unique(columns) => columns.clone(),
+            Match::Link(column) => vec![*column],
+        }
+    }
+
+    /// `strata_bulk_w<node>`: the distinct written values under `node`, with the first row
+    /// that wrote them and how many did.
+    async fn gather(&self, tx: &Transaction<'_>, node: usize, matched: &Match) -> Result<(), Error> {
+        let mut columns = Self::identity(matched);
+        let others: Vec<usize> = self.written(node).into_iter().filter(|c| !columns.contains(c)).collect();
+        columns.extend(others);
+        let filter = match matched {
+            Match::Unique(_) => format!("num_nonnulls({}) > 0", list(&self.written(node), "")),
+            Match::Link(link) => format!("c{link} IS NOT NULL"),
+        };
+        let listed = list(&columns, "");
+        tx.batch_execute(&format!(
+            "CREATE TEMP TABLE strata_bulk_w{node} ON COMMIT DROP AS \
+             SELECT {listed}, min(strata_row) AS strata_first, count(*) AS strata_rows \
+             FROM strata_bulk WHERE {filter} GROUP BY {listed}"
+        ))
+        .await
+        .map_err(Error::postgres("gathering the rows' entities"))
+    }
+
+    /// The rows of `node`'s table as the model reads them, with its key (`strata_id`): the
+    /// identifying columns as `c<i>`, and the written ones under it.
+    fn existing(&self, node: usize, matched: &Match) -> Result<String, Error> {
+        let key = format!("{}.{}", alias(node), ident(self.table.nodes[node].key.as_str())?);
+        let mut list = vec![format!("{key} AS strata_id")];
+        let mut columns = match matched {
+            Match::Unique(columns) => columns.clone(),
+            Match::Link(_) => Vec::new(),
+        };
+        let others: Vec<usize> = self.written(node).into_iter().filter(|c| !columns.contains(c)).collect();
+        columns.extend(others);
+        for column in columns {
+            list.push(format!("{} AS c{column}", view::read(self.table, column)?));
+        }
+        if let Match::Link(link) = matched {
+            list.push(format!("{key} AS c{link}"));
+        }
+        Ok(format!("(SELECT {} FROM {})", list.join(", "), view::from(self.table, node)?))
+    }
+
+    /// `SELECT select FROM w JOIN e` where `w`'s and `e`'s `columns` are equal, NULLs included:
+    /// plain equality (which hashes) for rows without NULLs, `ARRAY[]` equality for the others.
+    fn matching(select: &str, w: &str, e: &str, columns: &[usize]) -> String {
+        let equal: Vec<String> = columns.iter().map(|c| format!("e.c{c} = w.c{c}")).collect();
+        format!(
+            "SELECT {select} FROM {w} w JOIN {e} e ON {} WHERE num_nulls({nulls}) = 0 \
+             UNION ALL \
+             SELECT {select} FROM {w} w JOIN {e} e ON {} WHERE num_nulls({nulls}) > 0",
+            equal.join(" AND "),
+            same("e", "w", columns),
+            nulls = list(columns, "w."),
+        )
+    }
+
+    /// Written rows that disagree with the entity they name, or among themselves.
+    async fn conflicts(
+        &self,
+        tx: &Transaction<'_>,
+        node: usize,
+        matched: &Match,
+    ) -> Result<Vec<EntityConflict>, Error> {
+        let identity = Self::identity(matched);
+        let compared: Vec<usize> = self.written(node).into_iter().filter(|c| !identity.contains(c)).collect();
+        if compared.is_empty() {
+            return Ok(Vec::new());
+        }
+        let key = format!("jsonb_build_array({})::text", list(&identity, "w."));
+        // Each compared column as (differs, the entity's or first value, the written value).
+        let triples = |first: &dyn Fn(usize) -> String| -> Vec<String> {
+            compared
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let first = first(*c);
+                    format!("{first} IS DISTINCT FROM w.c{c} AS d{i}, ({first})::text AS e{i}, w.c{c}::text AS v{i}")
+                })
+                .collect()
+        };
+        let differs: Vec<String> = (0..compared.len()).map(|i| format!("x.d{i}")).collect();
+        let mut select = vec![format!("{key} AS strata_key"), "w.strata_rows".to_string()];
+        select.extend(triples(&|c| format!("e.c{c}")));
+        let joined = match matched {
+            Match::Unique(columns) => Self::matching(
+                &select.join(", "),
+                &format!("strata_bulk_w{node}"),
+                &self.existing(node, matched)?,
+                columns,
+            ),
+            Match::Link(link) => format!(
+                "SELECT {} FROM strata_bulk_w{node} w JOIN {} e ON e.strata_id = w.c{link}",
+                select.join(", "),
+                self.existing(node, matched)?
+            ),
+        };
+        let against = format!("SELECT * FROM ({joined}) x WHERE {} LIMIT {MAX_CONFLICTS}", differs.join(" OR "));
+        // Among the written rows: each set of values after the first for the same entity.
+        let mut select = vec![format!("{key} AS strata_key"), "w.strata_rows".to_string()];
+        select.extend(triples(&|c| format!("first_value(w.c{c}) OVER f")));
+        let among = format!(
+            "SELECT * FROM (SELECT {}, row_number() OVER f AS strata_index FROM strata_bulk_w{node} w \
+             WINDOW f AS (PARTITION BY {} ORDER BY w.strata_first)) x WHERE x.strata_index > 1 LIMIT {MAX_CONFLICTS}",
+            select.join(", "),
+            list(&identity, "w.")
+        );
+        let mut found = Vec::new();
+        for sql in [against, among] {
+            let rows = tx.query(&sql, &[]).await.map_err(Error::postgres("comparing the rows with their entities"))?;
+            for row in rows {
+                let key: String = row.get(0);
+                let values: Vec<serde_json::Value> = serde_json::from_str(&key).unwrap_or_default();
+                let key: serde_json::Map<String, serde_json::Value> =
+                    identity.iter().map(|c| self.table.columns[*c].name.clone()).zip(values).collect();
+                for (i, column) in compared.iter().enumerate() {
+                    if row.get::<_, Option<bool>>(2 + 3 * i) == Some(true) {
+                        found.push(EntityConflict {
+                            table: self.table.nodes[node].table.name.as_str().to_string(),
+                            key: key.clone(),
+                            column: self.table.columns[*column].name.clone(),
+                            existing: row.get(3 + 3 * i),
+                            written: row.get(4 + 3 * i),
+                            rows: row.get(1),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Finds the entities of the referenced node `node` the rows name, creating the missing ones
+    /// (`strata_bulk_k<node>`), and under [`EntityConflicts::Update`] gives the existing ones the
+    /// written values; then writes their extensions.
+    async fn resolve(
+        &self,
+        tx: &Transaction<'_>,
+        node: usize,
+        matched: &Match,
+        policy: EntityConflicts,
+    ) -> Result<(), Error> {
+        let physical = &self.table.nodes[node];
+        let key = ident(physical.key.as_str())?;
+        let me = alias(node);
+        let (source, entity_key) = match matched {
+            Match::Unique(columns) => {
+                let names = columns
+                    .iter()
+                    .map(|c| Ok(format!("{me}.{} AS c{c}", ident(self.table.columns[*c].column.as_str())?)))
+                    .collect::<Result<Vec<_>, Error>>()?;
+                let entities =
+                    format!("(SELECT {me}.{key} AS strata_id, {} FROM {} {me})", names.join(", "), physical.table);
+                let found = Self::matching(
+                    &format!("e.strata_id, {}, false AS strata_new", list(columns, "w.")),
+                    &format!("(SELECT DISTINCT {} FROM strata_bulk_w{node})", list(columns, "")),
+                    &entities,
+                    columns,
+                );
+                tx.batch_execute(&format!("CREATE TEMP TABLE strata_bulk_k{node} ON COMMIT DROP AS {found}"))
+                    .await
+                    .map_err(Error::postgres(format!("finding the rows of {}", physical.table)))?;
+                self.create(tx, node, columns).await?;
+                tx.batch_execute(&format!("ANALYZE strata_bulk_k{node}"))
+                    .await
+                    .map_err(Error::postgres("finding the rows' entities"))?;
+                let same = same("k", "s", columns);
+                (format!("strata_bulk_w{node} s JOIN strata_bulk_k{node} k ON {same}"), "k.strata_id".to_string())
+            }
+            Match::Link(link) => (format!("strata_bulk_w{node} s"), format!("s.c{link}")),
+        };
+        if policy == EntityConflicts::Update {
+            self.update(tx, node, &source, &entity_key, matched).await?;
+        }
+        let only_new = match (matched, policy) {
+            (Match::Unique(_), EntityConflicts::Cancel | EntityConflicts::Keep) => "k.strata_new",
+            (Match::Link(_), EntityConflicts::Cancel | EntityConflicts::Keep) => "false",
+            (_, EntityConflicts::Update) => "true",
+        };
+        for extension in self.routing.nodes[node].extensions.clone() {
+            self.insert_extension(tx, extension, &source, &entity_key, only_new, "s.strata_first").await?;
+        }
+        Ok(())
+    }
+
+    /// Creates the entities of `node` no row of its table has yet, adding them to
+    /// `strata_bulk_k<node>` (as new).
+    async fn create(&self, tx: &Transaction<'_>, node: usize, unique: &[usize]) -> Result<(), Error> {
+        let physical = &self.table.nodes[node];
+        let me = alias(node);
+        let (mut names, mut values) = (Vec::new(), Vec::new());
+        for &column in unique {
+            names.push(ident(self.table.columns[column].column.as_str())?.to_string());
+            values.push(format!("s.c{column}"));
+        }
+        for column in self.own(node) {
+            if !unique.contains(&column) {
+                names.push(ident(self.table.columns[column].column.as_str())?.to_string());
+                values.push(view::write(&self.table.columns[column], format!("s.c{column}")));
+            }
+        }
+        let (joins, links) = self.links(node, "s")?;
+        for (link, value) in links {
+            names.push(link);
+            values.push(value);
+        }
+        let returned = unique
+            .iter()
+            .map(|c| Ok(format!("{me}.{}", ident(self.table.columns[*c].column.as_str())?)))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let sql = format!(
+            "WITH created AS (INSERT INTO {table} AS {me} ({names}) \
+               SELECT DISTINCT ON ({distinct}) {values} FROM strata_bulk_w{node} s{joins} \
+               WHERE NOT EXISTS (SELECT FROM strata_bulk_k{node} k WHERE {same}) \
+               ORDER BY {distinct}, s.strata_first \
+               RETURNING {me}.{key}, {returned}) \
+             INSERT INTO strata_bulk_k{node} SELECT *, true FROM created",
+            table = physical.table,
+            names = names.join(", "),
+            distinct = list(unique, "s."),
+            values = values.join(", "),
+            same = same("k", "s", unique),
+            key = ident(physical.key.as_str())?,
+            returned = returned.join(", "),
+        );
+        tx.batch_execute(&sql).await.map_err(Error::postgres(format!("creating the rows of {}", physical.table)))
+    }
+
+    /// Gives the existing entities of `node` the written values (the first rows' where rows
+    /// disagree): `source` has the gathered rows as `s`, `entity_key` names their entity.
+    async fn update(
+        &self,
+        tx: &Transaction<'_>,
+        node: usize,
+        source: &str,
+        entity_key: &str,
+        matched: &Match,
+    ) -> Result<(), Error> {
+        let physical = &self.table.nodes[node];
+        let me = alias(node);
+        let identity = Self::identity(matched);
+        let (mut names, mut values) = (Vec::new(), Vec::new());
+        for column in self.own(node).into_iter().filter(|c| !identity.contains(c)) {
+            names.push(ident(self.table.columns[column].column.as_str())?.to_string());
+            values.push(view::write(&self.table.columns[column], format!("s.c{column}")));
+        }
+        let (joins, links) = self.links(node, "s")?;
+        for (link, value) in links {
+            names.push(link);
+            values.push(value);
+        }
+        if names.is_empty() {
+            return Ok(());
+        }
+        let existing = match matched {
+            Match::Unique(_) => " WHERE NOT k.strata_new",
+            Match::Link(_) => "",
+        };
+        let aliased: Vec<String> = values.iter().enumerate().map(|(i, v)| format!("{v} AS v{i}")).collect();
+        let sets: Vec<String> = names.iter().enumerate().map(|(i, n)| format!("{n} = d.v{i}")).collect();
+        let old: Vec<String> = names.iter().map(|n| format!("{me}.{n}")).collect();
+        let new: Vec<String> = (0..names.len()).map(|i| format!("d.v{i}")).collect();
+        let sql = format!(
+            "UPDATE {table} AS {me} SET {sets} \
+             FROM (SELECT DISTINCT ON ({entity_key}) {entity_key} AS strata_id, {aliased} FROM {source}{joins}{existing} \
+                   ORDER BY {entity_key}, s.strata_first) d \
+             WHERE {me}.{key} = d.strata_id AND ROW({old}) IS DISTINCT FROM ROW({new})",
+            table = physical.table,
+            sets = sets.join(", "),
+            aliased = aliased.join(", "),
+            key = ident(physical.key.as_str())?,
+            old = old.join(", "),
+            new = new.join(", "),
+        );
+        tx.batch_execute(&sql).await.map_err(Error::postgres(format!("updating the rows of {}", physical.table)))
+    }
+
+    /// The anchor's rows, each joined to its entities.
+    async fn insert_anchor(&self, tx: &Transaction<'_>, keyed: bool) -> Result<u64, Error> {
+        let anchor = &self.table.nodes[0];
+        let key_column = self.table.key().and_then(|key| self.table.columns.iter().position(|c| c.name == key.name));
+        let (mut names, mut values) = (Vec::new(), Vec::new());
+        if keyed {
+            names.push(ident(anchor.key.as_str())?.to_string());
+            values.push("s.strata_key".to_string());
+        }
+        for column in self.own(0) {
+            if keyed && Some(column) == key_column {
+                continue;
+            }
+            names.push(ident(self.table.columns[column].column.as_str())?.to_string());
+            values.push(view::write(&self.table.columns[column], format!("s.c{column}")));
+        }
+        let (joins, links) = self.links(0, "s")?;
+        for (link, value) in links {
+            names.push(link);
+            values.push(value);
+        }
+        let sql = format!(
+            "INSERT INTO {} AS t0 ({}) SELECT {} FROM strata_bulk s{joins}",
+            anchor.table,
+            names.join(", "),
+            values.join(", ")
+        );
+        tx.execute(&sql, &[]).await.map_err(Error::postgres(format!("writing the rows of {}", anchor.table)))
+    }
+
+    /// Upserts the rows of the extension `node` from `source` (rows as `s`), keyed by `key`,
+    /// for the rows where `condition` holds and a value is written (the `first` of several for
+    /// one key); then its own extensions.
+    fn insert_extension<'b>(
+        &'b self,
+        tx: &'b Transaction<'_>,
+        node: usize,
+        source: &'b str,
+        key: &'b str,
+        condition: &'b str,
+        first: &'b str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), Error>> + Send + 'b>> {
+        Box::pin(async move {
+            let written = self.written(node);
+            if written.is_empty() {
+                return Ok(());
+            }
+            let physical = &self.table.nodes[node];
+            let key_name = ident(physical.key.as_str())?;
+            let (mut names, mut values) = (vec![key_name.to_string()], vec![key.to_string()]);
+            for column in self.own(node) {
+                names.push(ident(self.table.columns[column].column.as_str())?.to_string());
+                values.push(view::write(&self.table.columns[column], format!("s.c{column}")));
+            }
+            let (joins, links) = self.links(node, "s")?;
+            for (link, value) in links {
+                names.push(link);
+                values.push(value);
+            }
+            let sets: Vec<String> = names.iter().skip(1).map(|n| format!("{n} = EXCLUDED.{n}")).collect();
+            let conflict =
+                if sets.is_empty() { "DO NOTHING".to_string() } else { format!("DO UPDATE SET {}", sets.join(", ")) };
+            let sql = format!(
+                "INSERT INTO {table} AS {me} ({names}) SELECT DISTINCT ON ({key}) {values} FROM {source}{joins} \
+                 WHERE {condition} AND num_nonnulls({written}) > 0 ORDER BY {key}, {first} \
+                 ON CONFLICT ({key_name}) {conflict}",
+                table = physical.table,
+                me = alias(node),
+                names = names.join(", "),
+                values = values.join(", "),
+                written = list(&written, "s."),
+            );
+            tx.batch_execute(&sql).await.map_err(Error::postgres(format!("writing the rows of {}", physical.table)))?;
+            for extension in self.routing.nodes[node].extensions.clone() {
+                self.insert_extension(tx, extension, source, key, condition, first).await?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The written model columns kept in `node`'s own table.
+    fn own(&self, node: usize) -> Vec<usize> {
+        self.routing.nodes[node].columns.iter().copied().filter(|c| self.given[*c]).collect()
+    }
+
+    /// The joins from rows `row` to the entities of `node`'s references found by their unique
+    /// columns, and each link column with its value (NULL where the row writes nothing there).
+    fn links(&self, node: usize, row: &str) -> Result<(String, Vec<(String, String)>), Error> {
+        let mut joins = String::new();
+        let mut links = Vec::new();
+        for &child in &self.routing.nodes[node].references {
+            let (Find::Unique(unique), Some((_, column))) =
+                (&self.routing.nodes[child].find, self.routing.link_column(child))
+            else {
+                continue;
+            };
+            let written = self.written(child);
+            if written.is_empty() {
+                continue;
+            }
+            let equal: Vec<String> = unique.iter().map(|c| format!("k{child}.c{c} = {row}.c{c}")).collect();
+            joins.push_str(&format!(" LEFT JOIN strata_bulk_k{child} k{child} ON {}", equal.join(" AND ")));
+            joins.push_str(&format!(
+                " LEFT JOIN (SELECT * FROM strata_bulk_k{child} WHERE num_nulls({}) > 0) z{child} ON {}",
+                list(unique, ""),
+                same(&format!("z{child}"), row, unique)
+            ));
+            links.push((
+                ident(column)?.to_string(),
+                format!(
+                    "CASE WHEN num_nonnulls({}) > 0 THEN coalesce(k{child}.strata_id, z{child}.strata_id) END",
+                    list(&written, &format!("{row}."))
+                ),
+            ));
+        }
+        Ok((joins, links))
+    }
+}
+
+/// `c<i>` of each of `columns`, each prefixed by `prefix`, comma-separated.
+fn list(columns: &[usize], prefix: &str) -> String {
+    columns.iter().map(|c| format!("{prefix}c{c}")).collect::<Vec<_>>().join(", ")
+}
+
+/// `a` and `b` hold the same `columns`, NULLs equal (`ARRAY[]` equality).
+fn same(a: &str, b: &str, columns: &[usize]) -> String {
+    columns.iter().map(|c| format!("ARRAY[{a}.c{c}] = ARRAY[{b}.c{c}]")).collect::<Vec<_>>().join(" AND ")
+}
+
+/// Model column `index`'s name, quoted.
+fn name(table: &LogicalTable, index: usize) -> Result<String, Error> {
+    Ok(ident(table.columns[index].name.as_str())?.to_string())
+}
+
+/// The sequence the anchor's `key` draws from, if any.
+async fn sequence(tx: &Transaction<'_>, table: String, key: &str) -> Result<Option<String>, Error> {
+    tx.query_one("SELECT pg_get_serial_sequence($1, $2)", &[&table, &key])
+        .await
+        .map(|row| row.get(0))
+        .map_err(Error::postgres("looking up the key's sequence"))
 }

@@ -1,10 +1,13 @@
 //! The catalog of models, `strata.model`: one row per model of a schema that has had a step.
+//! [`list`] reads it; a step's rows are chosen by [`next`] and written by the step
+//! [`Step::AddModel`](crate::audit::steps::Step::AddModel).
 
 use serde::Serialize;
-use tokio_postgres::GenericClient;
+use tokio_postgres::{GenericClient, Transaction};
 
 use super::Op;
 use crate::Error;
+use crate::audit::steps::ModelRow;
 
 /// One model of a schema, as `strata model list` and the API show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -105,4 +108,84 @@ impl Op {
             Op::DropColumn { table, column, .. } => format!("Dropped {table}.{column}"),
         }
     }
+}
+
+/// The rows a step of `schema` (oid `namespace`) adds to the catalog: model 1 too when it is the
+/// schema's first step, then the model the step makes, each named `v<number>` with a free
+/// PostgreSQL schema name (`{schema}_v<number>`, cut to fit, `_2` added if taken). Also returns
+/// the model the step makes an earlier one (whose views will be in its `pg_schema`).
+pub(crate) async fn next(
+    tx: &Transaction<'_>,
+    namespace: u32,
+    schema: &str,
+    op: &Op,
+) -> Result<(ModelRow, Vec<ModelRow>), Error> {
+    let newest = tx
+        .query_opt(
+            "SELECT number, name, pg_schema FROM strata.model WHERE namespace = $1 ORDER BY number DESC LIMIT 1",
+            &[&namespace],
+        )
+        .await
+        .map_err(Error::postgres("reading the schema's models"))?;
+    let mut added = Vec::new();
+    let current = match newest {
+        Some(row) => ModelRow {
+            number: row.get(0),
+            name: row.get(1),
+            pg_schema: row.get(2),
+            op: None,
+            made_at: None,
+            action: None,
+        },
+        None => {
+            let first = model_row(tx, schema, 1, None, &[]).await?;
+            added.push(first.clone());
+            first
+        }
+    };
+    let taken: Vec<String> = added.iter().map(|model| model.pg_schema.clone()).collect();
+    added.push(model_row(tx, schema, current.number + 1, Some(op.clone()), &taken).await?);
+    Ok((current, added))
+}
+
+/// Model `number` of `schema`, made by `op`, with a PostgreSQL schema name that is neither a
+/// schema nor another model's nor in `taken`.
+async fn model_row(
+    tx: &Transaction<'_>,
+    schema: &str,
+    number: i32,
+    op: Option<Op>,
+    taken: &[String],
+) -> Result<ModelRow, Error> {
+    let mut attempt = 1;
+    let pg_schema = loop {
+        let suffix = match attempt {
+            1 => format!("_v{number}"),
+            _ => format!("_v{number}_{attempt}"),
+        };
+        let name = format!("{}{suffix}", fit(schema, suffix.len()));
+        let row = tx
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) \
+                        OR EXISTS (SELECT 1 FROM strata.model WHERE pg_schema = $1)",
+                &[&name],
+            )
+            .await
+            .map_err(Error::postgres("choosing the model's schema name"))?;
+        if !row.get::<_, bool>(0) && !taken.contains(&name) {
+            break name;
+        }
+        attempt += 1;
+    };
+    Ok(ModelRow { number, name: format!("v{number}"), pg_schema, op, made_at: None, action: None })
+}
+
+/// `name` cut on a character boundary so that `room` more bytes fit in a PostgreSQL name (63
+/// bytes).
+pub(crate) fn fit(name: &str, room: usize) -> &str {
+    let mut end = 63usize.saturating_sub(room).min(name.len());
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
 }

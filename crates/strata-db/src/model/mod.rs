@@ -18,6 +18,7 @@ mod catalog;
 mod generate;
 pub mod mapping;
 mod ops;
+mod routing;
 mod trigger;
 mod view;
 
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 pub use catalog::{ModelInfo, list};
 pub use generate::{ModelColumn, ModelDetail, ModelLink, ModelTable, build_views, describe, drop_views, mappings};
+pub use ops::describe as describe_conflict;
 pub use ops::{Applied, Change, Conflict, ModelError, Preview, apply, preview};
 
 /// One step, as recorded in `strata.model.op` (JSON tagged by `"op"`): an operator with

@@ -1,1 +1,573 @@
-//! INSTEAD OF triggers of an earlier model's views.
+//! INSTEAD OF triggers of an earlier model's views: one PL/pgSQL function per view that
+//! PostgreSQL cannot write by itself, routing each written row into the physical tables.
+//!
+//! For the flat `orders` of a model before `customers` was extracted (`"Customer Email"` its
+//! key, node 1), an INSERT runs, in short:
+//!
+//! ```text
+//! IF num_nonnulls(NEW."Customer Email", NEW."City") > 0 THEN
+//!   SELECT t1."id" AS k, t1."Customer Email" AS c1, t1."City" AS c2 INTO strata_e1
+//!     FROM "public"."customers" t1
+//!     WHERE (t1."Customer Email" = NEW."Customer Email" OR (t1."Customer Email" IS NULL AND NEW."Customer Email" IS NULL));
+//!   IF NOT FOUND THEN
+//!     INSERT INTO "public"."customers" AS t1 ("Customer Email", "City") VALUES (NEW."Customer Email", NEW."City")
+//!       ON CONFLICT ("Customer Email") DO NOTHING RETURNING t1."id" INTO strata_k1;
+//!     ...
+//!   END IF;
+//!   IF strata_k1 IS NULL THEN
+//!     strata_k1 := strata_e1.k;
+//!     IF strata_e1.c2 IS DISTINCT FROM NEW."City" THEN RAISE EXCEPTION USING ... END IF;
+//!   END IF;
+//! END IF;
+//! INSERT INTO "public"."orders" AS t0 ("customers_id", "amount") VALUES (strata_k1, NEW."amount") RETURNING t0."id" INTO strata_k0;
+//! NEW."id" := strata_k0;
+//! ```
+//!
+//! An entity is looked up before it is created (so reusing one does not use up an id), by a
+//! NULL-safe comparison that an index serves: the function plans every statement for the
+//! values at hand (`plan_cache_mode = force_custom_plan`), where `NEW.x IS NULL` is a constant.
+//! Messages name tables and columns from the catalog at run time (by oid and column number), so
+//! no name is ever written into the function as a literal.
+
+use strata_sql::{Ident, QualifiedName};
+
+use super::mapping::LogicalTable;
+use super::routing::{Find, Routing};
+use super::view::{self, alias};
+use crate::Error;
+use crate::audit::ident;
+
+/// The statements that create the trigger function `function` for `view` (showing `table`) and
+/// attach it. `oids` holds each node's table's oid, for messages.
+pub(super) fn create(
+    function: &QualifiedName,
+    trigger: &Ident,
+    view: &QualifiedName,
+    table: &LogicalTable,
+    oids: &[u32],
+) -> Result<[String; 2], Error> {
+    let body = Body::new(table, oids).render()?;
+    Ok([
+        format!(
+            "CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql \
+             SET plan_cache_mode = force_custom_plan SET search_path FROM CURRENT AS {}",
+            dollar_quoted(&body)
+        ),
+        format!(
+            "CREATE TRIGGER {trigger} INSTEAD OF INSERT OR UPDATE OR DELETE ON {view} \
+             FOR EACH ROW EXECUTE FUNCTION {function}()"
+        ),
+    ])
+}
+
+/// `body` between dollar quotes whose tag it does not contain (a name may contain `$strata$`).
+fn dollar_quoted(body: &str) -> String {
+    let tag = (0..)
+        .map(|n| if n == 0 { "$strata$".to_string() } else { format!("$strata{n}$") })
+        .find(|tag| !body.contains(tag.as_str()))
+        .unwrap_or_default(); // The search is unbounded; a finite body misses some tag.
+    format!("{tag}{body}{tag}")
+}
+
+/// Which write a piece of the function serves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Insert,
+    Update,
+}
+
+/// The function's body, written line by line.
+struct Body<'a> {
+    routing: Routing<'a>,
+    table: &'a LogicalTable,
+    oids: &'a [u32],
+    text: String,
+    depth: usize,
+}
+
+impl<'a> Body<'a> {
+    fn new(table: &'a LogicalTable, oids: &'a [u32]) -> Body<'a> {
+        Body { routing: Routing::new(table), table, oids, text: String::new(), depth: 1 }
+    }
+
+    fn line(&mut self, line: impl AsRef<str>) {
+        for _ in 0..self.depth {
+            self.text.push_str("  ");
+        }
+        self.text.push_str(line.as_ref());
+        self.text.push('\n');
+    }
+
+    fn open(&mut self, line: impl AsRef<str>) {
+        self.line(line);
+        self.depth += 1;
+    }
+
+    fn close(&mut self, line: impl AsRef<str>) {
+        self.depth -= 1;
+        self.line(line);
+    }
+
+    fn otherwise(&mut self, line: impl AsRef<str>) {
+        self.depth -= 1;
+        self.line(line);
+        self.depth += 1;
+    }
+
+    fn render(mut self) -> Result<String, Error> {
+        let key = self.table.key().map(|column| column.name.clone());
+        let anchor_key = self.table.nodes[0].key.clone();
+        let mut declare = String::from("DECLARE\n");
+        for (index, node) in self.table.nodes.iter().enumerate() {
+            if !node.key.is_empty() {
+                declare.push_str(&format!("  {} {}.{}%TYPE;\n", var(index), node.table, ident(node.key.as_str())?));
+            }
+            if matches!(self.routing.nodes[index].find, Find::Unique(_) | Find::Link(_)) {
+                declare.push_str(&format!("  {} record;\n", entity(index)));
+            }
+        }
+
+        self.open("IF TG_OP = 'INSERT' THEN");
+        self.insert_anchor()?;
+        if let Some(key) = &key {
+            self.line(format!("NEW.{} := {};", ident(key.as_str())?, var(0)));
+        }
+        self.line("RETURN NEW;");
+        self.close("END IF;");
+
+        let (Some(key), false) = (key, anchor_key.is_empty()) else {
+            self.line(
+                "RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = format('%I has no key column in this model, so \
+                 its rows cannot be changed or deleted through it; change them in the newest model', TG_TABLE_NAME);",
+            );
+            return Ok(format!("\n{declare}BEGIN\n{}END\n", self.text));
+        };
+        let key = ident(key)?;
+        let anchor = &self.table.nodes[0];
+        let (physical, anchor_key) = (anchor.table.clone(), ident(anchor_key)?);
+        self.open("IF TG_OP = 'DELETE' THEN");
+        self.line(format!("DELETE FROM {physical} t0 WHERE t0.{anchor_key} = OLD.{key};"));
+        self.line("IF NOT FOUND THEN RETURN NULL; END IF;");
+        self.line("RETURN OLD;");
+        self.close("END IF;");
+
+        let nodes: Vec<usize> = (0..self.table.nodes.len()).filter(|n| !self.table.nodes[*n].key.is_empty()).collect();
+        let keys = nodes
+            .iter()
+            .map(|n| Ok(format!("{}.{}", alias(*n), ident(self.table.nodes[*n].key.as_str())?)))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let vars: Vec<String> = nodes.iter().map(|n| var(*n)).collect();
+        self.line(format!(
+            "SELECT {} INTO {} FROM {} WHERE t0.{anchor_key} = OLD.{key};",
+            keys.join(", "),
+            vars.join(", "),
+            view::from(self.table, 0)?
+        ));
+        self.line("IF NOT FOUND THEN RETURN NULL; END IF;");
+        self.update_node(0)?;
+        self.line("RETURN NEW;");
+        Ok(format!("\n{declare}BEGIN\n{}END\n", self.text))
+    }
+
+    /// INSERT: the anchor's entities, the anchor (its key from its default when none is
+    /// written), then its extensions.
+    fn insert_anchor(&mut self) -> Result<(), Error> {
+        for child in self.routing.nodes[0].references.clone() {
+            self.resolve(child, Op::Insert)?;
+        }
+        match self.key_index() {
+            Some(index) => {
+                let without = self.insert_statement(0, Some(index), None)?;
+                let with = self.insert_statement(0, None, None)?;
+                self.open(format!("IF {} IS NULL THEN", new(self.table, index)?));
+                self.line(without);
+                self.otherwise("ELSE");
+                self.line(with);
+                self.close("END IF;");
+            }
+            None => {
+                let statement = self.insert_statement(0, None, None)?;
+                self.line(statement);
+            }
+        }
+        self.insert_extensions(0, Op::Insert)
+    }
+
+    /// `INSERT` of node `node`'s row: its columns (but `skip`), its references' links, and for an
+    /// extension its parent's key; `conflict` is the `ON CONFLICT` clause.
+    fn insert_statement(&self, node: usize, skip: Option<usize>, conflict: Option<String>) -> Result<String, Error> {
+        let route = &self.routing.nodes[node];
+        let physical = &self.table.nodes[node];
+        let mut names = Vec::new();
+        let mut values = Vec::new();
+        if route.find == Find::Extension {
+            let parent = self.routing.parent(node).unwrap_or(0);
+            names.push(ident(physical.key.as_str())?);
+            values.push(var(parent));
+        }
+        for &column in route.columns.iter().filter(|c| Some(**c) != skip) {
+            let logical = &self.table.columns[column];
+            names.push(ident(logical.column.as_str())?);
+            values.push(view::write(logical, new(self.table, column)?));
+        }
+        for &child in &route.references {
+            if let Some(link) = self.written_link(child)? {
+                names.push(link);
+                values.push(var(child));
+            }
+        }
+        let target = format!("{} AS {}", physical.table, alias(node));
+        let mut sql = if names.is_empty() {
+            format!("INSERT INTO {target} DEFAULT VALUES")
+        } else {
+            let names: Vec<String> = names.iter().map(Ident::to_string).collect();
+            format!("INSERT INTO {target} ({}) VALUES ({})", names.join(", "), values.join(", "))
+        };
+        if let Some(conflict) = conflict {
+            sql.push_str(&format!(" {conflict}"));
+        }
+        if !physical.key.is_empty() {
+            sql.push_str(&format!(" RETURNING {}.{} INTO {}", alias(node), ident(physical.key.as_str())?, var(node)));
+        }
+        sql.push(';');
+        Ok(sql)
+    }
+
+    /// The link column a node's row writes for its referenced node `child` (from the child's
+    /// key variable); none when the model shows the link as a column of its own.
+    fn written_link(&self, child: usize) -> Result<Option<Ident>, Error> {
+        match (&self.routing.nodes[child].find, self.routing.link_column(child)) {
+            (Find::Link(_), _) | (_, None) => Ok(None),
+            (_, Some((_, column))) => Ok(Some(ident(column)?)),
+        }
+    }
+
+    /// The extensions of `node` that get a value: each inserted (or updated) with `node`'s key.
+    fn insert_extensions(&mut self, node: usize, op: Op) -> Result<(), Error> {
+        for child in self.routing.nodes[node].extensions.clone() {
+            let subtree = self.routing.nodes[child].subtree.clone();
+            self.open(format!("IF {} THEN", any_value(self.table, &subtree)?));
+            self.insert_extension(child, op)?;
+            self.close("END IF;");
+        }
+        Ok(())
+    }
+
+    /// Upserts the extension `node`'s row with its parent's key (its own entities first).
+    fn insert_extension(&mut self, node: usize, op: Op) -> Result<(), Error> {
+        for child in self.routing.nodes[node].references.clone() {
+            self.resolve(child, op)?;
+        }
+        let physical = &self.table.nodes[node];
+        let key = ident(physical.key.as_str())?;
+        let mut sets = Vec::new();
+        for &column in &self.routing.nodes[node].columns {
+            let name = ident(self.table.columns[column].column.as_str())?;
+            sets.push(format!("{name} = EXCLUDED.{name}"));
+        }
+        for &child in &self.routing.nodes[node].references {
+            if let Some(link) = self.written_link(child)? {
+                sets.push(format!("{link} = EXCLUDED.{link}"));
+            }
+        }
+        let conflict = if sets.is_empty() {
+            format!("ON CONFLICT ({key}) DO NOTHING")
+        } else {
+            format!("ON CONFLICT ({key}) DO UPDATE SET {}", sets.join(", "))
+        };
+        let statement = self.insert_statement(node, None, Some(conflict))?;
+        self.line(statement);
+        self.insert_extensions(node, op)
+    }
+
+    /// Finds (or creates) the row of the referenced node `node` the written row names, into its
+    /// key variable (left NULL when every value it keeps is NULL). On UPDATE, only the columns
+    /// the statement changed must agree with an existing row.
+    fn resolve(&mut self, node: usize, op: Op) -> Result<(), Error> {
+        let subtree = self.routing.nodes[node].subtree.clone();
+        let any = any_value(self.table, &subtree)?;
+        match self.routing.nodes[node].find.clone() {
+            Find::Unique(unique) => {
+                self.line(format!("{} := NULL;", var(node)));
+                self.open(format!("IF {any} THEN"));
+                let lookup = self.lookup(node, &self.unique_match(node, &unique)?)?;
+                self.line(&lookup);
+                self.open("IF NOT FOUND THEN");
+                for child in self.routing.nodes[node].references.clone() {
+                    self.resolve(child, op)?;
+                }
+                let names = unique
+                    .iter()
+                    .map(|c| Ok(ident(self.table.columns[*c].column.as_str())?.to_string()))
+                    .collect::<Result<Vec<_>, Error>>()?;
+                let conflict = format!("ON CONFLICT ({}) DO NOTHING", names.join(", "));
+                let insert = self.insert_statement(node, None, Some(conflict))?;
+                self.line(insert);
+                if self.routing.nodes[node].extensions.is_empty() {
+                    self.open("IF NOT FOUND THEN");
+                } else {
+                    self.open("IF FOUND THEN");
+                    self.insert_extensions(node, op)?;
+                    self.otherwise("ELSE");
+                }
+                self.line(&lookup);
+                self.close("END IF;");
+                self.close("END IF;");
+                self.open(format!("IF {} IS NULL THEN", var(node)));
+                self.line(format!("{} := {}.k;", var(node), entity(node)));
+                let compared: Vec<usize> = subtree.iter().copied().filter(|c| !unique.contains(c)).collect();
+                let key = self.key_text(&unique)?;
+                self.compare(node, &compared, &key, op)?;
+                self.close("END IF;");
+                self.close("END IF;");
+            }
+            Find::Link(link) => {
+                let value = new(self.table, link)?;
+                self.open(format!("IF {value} IS NULL THEN"));
+                self.open(format!("IF {any} THEN"));
+                let message = format!(
+                    "format('cannot write %s without %I: they are kept in %I, in the row %I names', {}, {}, {}, {})",
+                    names_text(&subtree),
+                    column_name(link),
+                    self.relation_name(node),
+                    column_name(link)
+                );
+                self.line(format!("RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = {message};"));
+                self.close("END IF;");
+                self.otherwise("ELSE");
+                let key = format!("{}.{}", alias(node), ident(self.table.nodes[node].key.as_str())?);
+                let lookup = self.lookup(node, &format!("{key} = {value}"))?;
+                self.line(lookup);
+                self.open("IF FOUND THEN");
+                let text = self.key_text(&[link])?;
+                self.compare(node, &subtree, &text, op)?;
+                self.close("END IF;");
+                self.close("END IF;");
+                self.line(format!("{} := {value};", var(node)));
+            }
+            Find::Nothing => {
+                self.open(format!("IF {any} THEN"));
+                self.cannot_write(node, &subtree);
+                self.close("END IF;");
+            }
+            Find::Anchor | Find::Extension => {}
+        }
+        Ok(())
+    }
+
+    fn cannot_write(&mut self, node: usize, subtree: &[usize]) {
+        let message = format!(
+            "format('cannot write %s through this model: they are kept in %I, and this model has no columns \
+             that find its rows; write them in %I', {}, {}, {})",
+            names_text(subtree),
+            self.relation_name(node),
+            self.relation_name(node)
+        );
+        self.line(format!("RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = {message};"));
+    }
+
+    /// `SELECT` of the referenced node `node`'s key and of every model column under it (as the
+    /// model reads them) into its record variable.
+    fn lookup(&self, node: usize, condition: &str) -> Result<String, Error> {
+        let key = format!("{}.{} AS k", alias(node), ident(self.table.nodes[node].key.as_str())?);
+        let mut list = vec![key];
+        for &column in &self.routing.nodes[node].subtree {
+            list.push(format!("{} AS c{column}", view::read(self.table, column)?));
+        }
+        Ok(format!(
+            "SELECT {} INTO {} FROM {} WHERE {condition};",
+            list.join(", "),
+            entity(node),
+            view::from(self.table, node)?
+        ))
+    }
+
+    /// The row of `node` whose `unique` columns equal the written ones, NULLs included.
+    fn unique_match(&self, node: usize, unique: &[usize]) -> Result<String, Error> {
+        let parts = unique
+            .iter()
+            .map(|&column| {
+                let physical = format!("{}.{}", alias(node), ident(self.table.columns[column].column.as_str())?);
+                let value = view::write(&self.table.columns[column], new(self.table, column)?);
+                Ok(format!("({physical} = {value} OR ({physical} IS NULL AND {value} IS NULL))"))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(parts.join(" AND "))
+    }
+
+    /// `"Customer Email" = 'a@x'` for the written values of `columns`, as an SQL text expression.
+    fn key_text(&self, columns: &[usize]) -> Result<String, Error> {
+        let parts = columns
+            .iter()
+            .map(|&column| Ok(format!("format('%I = %L', {}, {})", column_name(column), new(self.table, column)?)))
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(format!("concat_ws(', ', {})", parts.join(", ")))
+    }
+
+    /// Refuses a written value of `columns` that differs from the found row's (on UPDATE, only
+    /// where the statement changed it).
+    fn compare(&mut self, node: usize, columns: &[usize], key: &str, op: Op) -> Result<(), Error> {
+        for &column in columns {
+            let written = new(self.table, column)?;
+            let existing = format!("{}.c{column}", entity(node));
+            let mut differs = format!("{existing} IS DISTINCT FROM {written}");
+            if op == Op::Update {
+                differs.push_str(&format!(" AND {}", changed(self.table, column)?));
+            }
+            let message = format!(
+                "format('%I with %s already has %I = %L, not %L; change it in %I, or write the same value', \
+                 {relation}, {key}, {name}, {existing}, {written}, {relation})",
+                relation = self.relation_name(node),
+                name = column_name(column),
+            );
+            self.open(format!("IF {differs} THEN"));
+            self.line(format!(
+                "RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = {message}, \
+                 HINT = 'Every row that links to it shows the same values.';"
+            ));
+            self.close("END IF;");
+        }
+        Ok(())
+    }
+
+    /// UPDATE of node `node`'s row (its key variable holds its current key): its references
+    /// first (re-pointed, or their rows updated), then its changed columns and links, then its
+    /// extensions.
+    fn update_node(&mut self, node: usize) -> Result<(), Error> {
+        for child in self.routing.nodes[node].references.clone() {
+            self.update_reference(child)?;
+        }
+        let physical = &self.table.nodes[node];
+        let key = ident(physical.key.as_str())?;
+        let me = alias(node);
+        let mut sets = Vec::new();
+        let mut changes = Vec::new();
+        for &column in &self.routing.nodes[node].columns {
+            let logical = &self.table.columns[column];
+            let name = ident(logical.column.as_str())?;
+            let change = changed(self.table, column)?;
+            let value = view::write(logical, new(self.table, column)?);
+            sets.push(format!("{name} = CASE WHEN {change} THEN {value} ELSE {me}.{name} END"));
+            changes.push(change);
+        }
+        for &child in &self.routing.nodes[node].references {
+            if let Some(link) = self.written_link(child)? {
+                sets.push(format!("{link} = {}", var(child)));
+                changes.push(format!("{me}.{link} IS DISTINCT FROM {}", var(child)));
+            }
+        }
+        if !sets.is_empty() {
+            self.line(format!(
+                "UPDATE {} AS {me} SET {} WHERE {me}.{key} = {} AND ({});",
+                physical.table,
+                sets.join(", "),
+                var(node),
+                changes.join(" OR ")
+            ));
+        }
+        if node == 0
+            && !self.routing.nodes[0].extensions.is_empty()
+            && let Some(index) = self.key_index()
+        {
+            self.line(format!("{} := {};", var(0), new(self.table, index)?));
+        }
+        for child in self.routing.nodes[node].extensions.clone() {
+            let subtree = self.routing.nodes[child].subtree.clone();
+            self.open(format!("IF {} IS NOT NULL THEN", var(child)));
+            self.update_node(child)?;
+            self.otherwise(format!("ELSIF {} THEN", any_value(self.table, &subtree)?));
+            self.insert_extension(child, Op::Update)?;
+            self.close("END IF;");
+        }
+        Ok(())
+    }
+
+    /// UPDATE of the referenced node `node`: re-pointed when the columns that find it changed (or
+    /// it was not linked), else its row updated.
+    fn update_reference(&mut self, node: usize) -> Result<(), Error> {
+        let subtree = self.routing.nodes[node].subtree.clone();
+        let any = any_value(self.table, &subtree)?;
+        match self.routing.nodes[node].find.clone() {
+            Find::Unique(unique) => {
+                let moved = unique.iter().map(|c| changed(self.table, *c)).collect::<Result<Vec<_>, Error>>()?;
+                self.open(format!("IF NOT {any} THEN"));
+                self.line(format!("{} := NULL;", var(node)));
+                self.otherwise(format!("ELSIF {} IS NULL OR {} THEN", var(node), moved.join(" OR ")));
+                self.resolve(node, Op::Update)?;
+                self.otherwise("ELSE");
+                self.update_node(node)?;
+                self.close("END IF;");
+            }
+            Find::Link(link) => {
+                self.open(format!("IF {} THEN", changed(self.table, link)?));
+                self.resolve(node, Op::Update)?;
+                self.otherwise(format!("ELSIF {} IS NOT NULL THEN", var(node)));
+                self.update_node(node)?;
+                self.otherwise(format!("ELSIF {any} THEN"));
+                self.resolve(node, Op::Update)?;
+                self.close("END IF;");
+            }
+            Find::Nothing => {
+                self.open(format!("IF {} IS NOT NULL THEN", var(node)));
+                self.update_node(node)?;
+                self.otherwise(format!("ELSIF {any} THEN"));
+                self.cannot_write(node, &subtree);
+                self.close("END IF;");
+            }
+            Find::Anchor | Find::Extension => {}
+        }
+        Ok(())
+    }
+
+    /// The index of the model's key column, if it shows one.
+    fn key_index(&self) -> Option<usize> {
+        let key = self.table.key()?;
+        self.table.columns.iter().position(|column| column.name == key.name)
+    }
+
+    /// The name of node `node`'s table, read from the catalog at run time.
+    fn relation_name(&self, node: usize) -> String {
+        format!("(SELECT relname FROM pg_catalog.pg_class WHERE oid = {})", self.oids[node])
+    }
+}
+
+/// The key variable of node `node`.
+fn var(node: usize) -> String {
+    format!("strata_k{node}")
+}
+
+/// The record variable of the referenced node `node`, as found.
+fn entity(node: usize) -> String {
+    format!("strata_e{node}")
+}
+
+/// The written value of model column `index`.
+fn new(table: &LogicalTable, index: usize) -> Result<String, Error> {
+    Ok(format!("NEW.{}", ident(table.columns[index].name.as_str())?))
+}
+
+/// Whether an UPDATE changed model column `index`.
+fn changed(table: &LogicalTable, index: usize) -> Result<String, Error> {
+    let name = ident(table.columns[index].name.as_str())?;
+    Ok(format!("NEW.{name} IS DISTINCT FROM OLD.{name}"))
+}
+
+/// Whether any of `columns` is written non-NULL.
+fn any_value(table: &LogicalTable, columns: &[usize]) -> Result<String, Error> {
+    if columns.is_empty() {
+        return Ok("false".into());
+    }
+    let values = columns.iter().map(|c| new(table, *c)).collect::<Result<Vec<_>, Error>>()?;
+    Ok(format!("num_nonnulls({}) > 0", values.join(", ")))
+}
+
+/// The name of the view's column `index`, read from the catalog at run time.
+fn column_name(index: usize) -> String {
+    format!("(SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = TG_RELID AND attnum = {})", index + 1)
+}
+
+/// `"City", "Country"`: the names of the view's `columns`, quoted, as an SQL text expression.
+fn names_text(columns: &[usize]) -> String {
+    let parts: Vec<String> = columns.iter().map(|c| format!("format('%I', {})", column_name(*c))).collect();
+    format!("concat_ws(', ', {})", parts.join(", "))
+}

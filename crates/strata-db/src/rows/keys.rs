@@ -152,15 +152,19 @@ impl KeyList {
 
 /// Locks the rows of `keys` (`FOR UPDATE`, waiting for writers) and returns each one's version,
 /// `None` for a key no row has. A row changed meanwhile is seen as it is after that change.
+/// A view's rows (an earlier model's, over joins) have neither versions nor locks of their own:
+/// each one found is `Some("")`, and its triggers lock what they write.
 pub(crate) async fn lock(
     client: &impl GenericClient,
     relation: &Relation,
     keys: &[Key],
 ) -> Result<Vec<Option<String>>, Error> {
     let list = KeyList::new(relation, keys)?;
+    let found = if relation.info.kind.stored() { "p.xmin::text" } else { "''::text" };
+    let locked = if relation.info.kind.stored() { " FOR UPDATE OF p" } else { "" };
     let sql = format!(
         "SELECT l.version FROM {from} LEFT JOIN LATERAL \
-         (SELECT p.xmin::text AS version FROM {table} AS p WHERE {matches} FOR UPDATE OF p) AS l ON true ORDER BY k.i",
+         (SELECT {found} AS version FROM {table} AS p WHERE {matches}{locked}) AS l ON true ORDER BY k.i",
         from = list.from,
         table = table_name(relation)?,
         matches = list.matches,

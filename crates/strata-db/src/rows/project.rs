@@ -7,7 +7,7 @@ use tokio_postgres::GenericClient;
 use super::keys::{Key, KeyList};
 use super::{ident, table_name};
 use crate::Error;
-use crate::catalog::{self, Column, JsonEncoding, LABEL_COLUMN, Relation, RelationKind};
+use crate::catalog::{self, Column, JsonEncoding, LABEL_COLUMN, Relation};
 
 /// A single-column foreign key, shown as a summary of the row it references.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,7 +118,7 @@ impl Projection {
 
     /// Whether rows have a version: only stored relations have `xmin`.
     pub(crate) fn has_versions(&self) -> bool {
-        matches!(self.relation.info.kind, RelationKind::Table | RelationKind::MaterializedView)
+        self.relation.info.kind.stored()
     }
 
     fn version(&self) -> &'static str {

@@ -86,22 +86,52 @@ pub(super) async fn add(
     kept: Option<&str>,
 ) -> Result<Done, DdlError> {
     let table = relation_name(tx, relid).await?;
+    let name = add_column(tx, relid, &table, column, true).await?;
+    if let Some(kept) = kept {
+        fill(tx, relid, &table, &name, kept).await?;
+    }
+    finish_column(tx, &table, column, false).await?;
+    Ok(Done { inverse: Step::DropColumn { relid, name: column.name.clone() }, tables: vec![relid] })
+}
+
+/// Adds `column` to `table` (the table `relid`) with its type and collation, and its default or
+/// generation expression when `default`, and continues its history; returns its name.
+async fn add_column(
+    tx: &Transaction<'_>,
+    relid: u32,
+    table: &QualifiedName,
+    column: &ColumnDefinition,
+    default: bool,
+) -> Result<Ident, DdlError> {
     let name = ident(column.name.as_str())?;
     let mut sql = format!("ALTER TABLE {table} ADD COLUMN {name} {}", column.type_name);
     if let Some(collation) = &column.collation {
         sql.push_str(&format!(" COLLATE {collation}"));
     }
-    if let Some(generated) = &column.generated {
-        sql.push_str(&format!(" GENERATED ALWAYS AS ({generated}) STORED"));
-    } else if let Some(default) = &column.default {
-        sql.push_str(&format!(" DEFAULT {default}"));
+    match (&column.generated, &column.default) {
+        (Some(generated), _) => sql.push_str(&format!(" GENERATED ALWAYS AS ({generated}) STORED")),
+        (None, Some(expression)) if default => sql.push_str(&format!(" DEFAULT {expression}")),
+        _ => {}
     }
     run(tx, &sql, "adding the column").await?;
     if let Some(history) = &column.history {
         continue_history(tx, relid, &column.name, history).await?;
     }
-    if let Some(kept) = kept {
-        fill(tx, relid, &table, &name, kept).await?;
+    Ok(name)
+}
+
+/// Gives a column added (and filled) what else it had: its default when `default` (it was
+/// added without, so its rows were not filled with it), NOT NULL, constraints and indexes.
+async fn finish_column(
+    tx: &Transaction<'_>,
+    table: &QualifiedName,
+    column: &ColumnDefinition,
+    default: bool,
+) -> Result<(), DdlError> {
+    let name = ident(column.name.as_str())?;
+    if let (true, None, Some(expression)) = (default, &column.generated, &column.default) {
+        let sql = format!("ALTER TABLE {table} ALTER COLUMN {name} SET DEFAULT {expression}");
+        run(tx, &sql, "giving the column its default").await?;
     }
     if column.not_null {
         run(tx, &format!("ALTER TABLE {table} ALTER COLUMN {name} SET NOT NULL"), "making the column NOT NULL").await?;
@@ -119,7 +149,47 @@ pub(super) async fn add(
         let sql = format!("CREATE {unique}INDEX {} ON {table} {}", ident(index.name.as_str())?, index.using);
         run(tx, &sql, "indexing the column").await?;
     }
-    Ok(Done { inverse: Step::DropColumn { relid, name: column.name.clone() }, tables: vec![relid] })
+    Ok(())
+}
+
+/// Adds `columns` back to `table` (the table `relid`) as they were, filled from the table
+/// `from` (`p`) joined to `table` (`t`) by the condition `on`: `names[i]` of `from` fills
+/// `columns[i]`, and rows `from` has nothing for stay NULL. The values are put back with the
+/// audit trail off: they are restored, not changed.
+pub(super) async fn put_back(
+    tx: &Transaction<'_>,
+    relid: u32,
+    table: &QualifiedName,
+    columns: &[ColumnDefinition],
+    from: &QualifiedName,
+    names: &[String],
+    on: &str,
+) -> Result<(), DdlError> {
+    let mut sets = Vec::with_capacity(columns.len());
+    for (column, name) in columns.iter().zip(names) {
+        let added = add_column(tx, relid, table, column, false).await?;
+        sets.push(format!("{added} = p.{}", ident(name.as_str())?));
+    }
+    let sql = format!("UPDATE {table} t SET {} FROM {from} p WHERE {on}", sets.join(", "));
+    unaudited(tx, &sql, "putting the columns' values back").await?;
+    for column in columns {
+        finish_column(tx, table, column, true).await?;
+    }
+    Ok(())
+}
+
+/// Drops the columns `names` of `table` in one statement.
+pub(super) async fn drop_columns(
+    tx: &Transaction<'_>,
+    table: &QualifiedName,
+    names: &[String],
+) -> Result<(), DdlError> {
+    let drops = names
+        .iter()
+        .map(|name| Ok(format!("DROP COLUMN {}", ident(name.as_str())?)))
+        .collect::<Result<Vec<_>, Error>>()?;
+    run(tx, &format!("ALTER TABLE {table} {}", drops.join(", ")), "dropping the columns").await?;
+    Ok(())
 }
 
 pub(super) async fn drop(tx: &Transaction<'_>, relid: u32, name: &str, at: Position) -> Result<Done, DdlError> {
@@ -147,10 +217,13 @@ pub(super) struct NewType<'a> {
     pub(super) type_name: &'a str,
     /// Its collation, when not the type's.
     pub(super) collation: Option<&'a str>,
+    /// The function of schema `strata` that converts a value, when not a cast.
+    pub(super) using: Option<&'a str>,
 }
 
-/// Converts the column with `USING column::type`; with `kept` (a retype undone), a value that
-/// does not convert back becomes NULL first, and every value is then restored exactly.
+/// Converts the column with `USING column::type` (or `USING CAST(strata.using(column) AS
+/// type)`); with `kept` (a retype undone), a value that does not convert back becomes NULL first,
+/// and every value is then restored exactly.
 pub(super) async fn retype(
     tx: &Transaction<'_>,
     relid: u32,
@@ -184,7 +257,11 @@ pub(super) async fn retype(
         Some(collation) => format!("{} COLLATE {collation}", to.type_name),
         None => to.type_name.to_string(),
     };
-    let convert = format!("ALTER TABLE {table} ALTER COLUMN {name} TYPE {type_name} USING {name}::{}", to.type_name);
+    let value = match to.using {
+        Some(function) => format!("CAST({}({name}) AS {})", strata_table(function)?, to.type_name),
+        None => format!("{name}::{}", to.type_name),
+    };
+    let convert = format!("ALTER TABLE {table} ALTER COLUMN {name} TYPE {type_name} USING {value}");
     match kept {
         None => run(tx, &convert, "changing the column's type").await?,
         Some(kept) => {
@@ -218,6 +295,7 @@ pub(super) async fn retype(
         type_name: old_type,
         collation: old_collation,
         kept: keeping,
+        using: None,
     };
     Ok(Done { inverse, tables: vec![relid] })
 }
@@ -227,7 +305,7 @@ fn no_column(table: &QualifiedName, column: &str) -> DdlError {
 }
 
 /// All the column `name` of the table `relid` has, to add it back as it was.
-async fn describe(tx: &Transaction<'_>, relid: u32, name: &str) -> Result<ColumnDefinition, DdlError> {
+pub(super) async fn describe(tx: &Transaction<'_>, relid: u32, name: &str) -> Result<ColumnDefinition, DdlError> {
     let path = qualify_names(tx).await?;
     let column = tx
         .query_opt(
@@ -298,8 +376,29 @@ async fn describe(tx: &Transaction<'_>, relid: u32, name: &str) -> Result<Column
     })
 }
 
+/// The definitions of the columns `names` of the table `relid`.
+pub(super) async fn describe_all(
+    tx: &Transaction<'_>,
+    relid: u32,
+    names: &[String],
+) -> Result<Vec<ColumnDefinition>, DdlError> {
+    let mut columns = Vec::with_capacity(names.len());
+    for name in names {
+        columns.push(describe(tx, relid, name).await?);
+    }
+    Ok(columns)
+}
+
+/// The single key column of `table` (the table `relid`), which a change that finds rows by key
+/// needs.
+pub(super) async fn required_key(tx: &Transaction<'_>, relid: u32, table: &QualifiedName) -> Result<Ident, DdlError> {
+    key_column(tx, relid).await?.ok_or_else(|| {
+        DdlError::Refused(format!("{table} has no single-column primary key, and this change finds its rows by key"))
+    })
+}
+
 /// The table's single key column, if it has one.
-async fn key_column(tx: &Transaction<'_>, relid: u32) -> Result<Option<Ident>, Error> {
+pub(super) async fn key_column(tx: &Transaction<'_>, relid: u32) -> Result<Option<Ident>, Error> {
     let row = tx
         .query_opt(
             "SELECT a.attname::text FROM pg_index i \

@@ -18,7 +18,11 @@
 //! and they mean the same whatever the search path when they are replayed.
 
 mod column;
+mod extract;
+mod model;
+mod moving;
 mod schema;
+mod split;
 mod table;
 
 use serde::{Deserialize, Serialize};
@@ -26,8 +30,9 @@ use strata_sql::QualifiedName;
 use tokio_postgres::Transaction;
 
 pub use column::{ColumnDefinition, IndexDefinition, NamedDefinition};
+pub use model::{Conversion, ModelRow};
 pub(crate) use table::dependent_views;
-pub use table::{ForeignKey, Renamed};
+pub use table::{ForeignKey, Renamed, Trashed};
 
 use crate::Error;
 use crate::audit::ident;
@@ -141,6 +146,128 @@ pub enum Step {
         collation: Option<String>,
         /// The kept `(key, value)` table with the values to restore.
         kept: Option<String>,
+        /// The function in schema `strata` that converts each value (a model's retype with
+        /// `USING`); none for a cast.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        using: Option<String>,
+    },
+    /// Moves `columns` of a table into the new table `into` of its schema, one row per distinct
+    /// `key` (numbered in order of first appearance), linked from the table by the new column
+    /// `link`; with `part`, that table is brought back from the trash instead.
+    Extract {
+        /// The table.
+        relid: u32,
+        /// The columns.
+        columns: Vec<String>,
+        /// The new table's name.
+        into: String,
+        /// The columns that identify its rows.
+        key: Vec<String>,
+        /// The new foreign key column.
+        link: String,
+        /// The new table in the trash (a redo).
+        part: Option<Trashed>,
+    },
+    /// Puts `columns` back into a table from the table `part` its column `link` references,
+    /// drops `link` and moves `part` to the trash (an extract undone).
+    Merge {
+        /// The table.
+        relid: u32,
+        /// The table the columns were extracted into.
+        part: u32,
+        /// The link column.
+        link: String,
+        /// The columns that identify `part`'s rows.
+        key: Vec<String>,
+        /// The columns, as they were.
+        columns: Vec<ColumnDefinition>,
+    },
+    /// Moves `columns` of a table to the table `to` that its foreign key column `link`
+    /// references.
+    MoveColumns {
+        /// The table.
+        relid: u32,
+        /// The columns.
+        columns: Vec<String>,
+        /// The link column.
+        link: String,
+        /// The referenced table.
+        to: u32,
+    },
+    /// Puts `columns` back into a table from the table `to` that its column `link` references,
+    /// and drops them there (a move undone).
+    ReturnColumns {
+        /// The table.
+        relid: u32,
+        /// The link column.
+        link: String,
+        /// The referenced table.
+        to: u32,
+        /// The columns, as they were.
+        columns: Vec<ColumnDefinition>,
+    },
+    /// Moves `columns` of a table into the new table `schema.into`, keyed and referencing it as
+    /// the table, where they are called `names`; with `part`, that table is brought back from the
+    /// trash instead.
+    SplitColumns {
+        /// The table.
+        relid: u32,
+        /// The columns.
+        columns: Vec<String>,
+        /// The new table's schema.
+        schema: String,
+        /// The new table's name.
+        into: String,
+        /// The columns' names there.
+        names: Vec<String>,
+        /// The new table in the trash (a redo).
+        part: Option<Trashed>,
+    },
+    /// Puts `columns` back into a table from `part` (where they are called `names`), by key, and
+    /// moves `part` to the trash (a split undone).
+    JoinColumns {
+        /// The table.
+        relid: u32,
+        /// The table split off.
+        part: u32,
+        /// The columns' names in `part`.
+        names: Vec<String>,
+        /// The columns, as they were.
+        columns: Vec<ColumnDefinition>,
+    },
+    /// Creates a retype's conversion function.
+    CreateFunction {
+        /// The function.
+        conversion: Conversion,
+    },
+    /// Drops a retype's conversion function.
+    DropFunction {
+        /// The function.
+        conversion: Conversion,
+    },
+    /// Drops the views of every earlier model of the schema `schema`.
+    DropModelViews {
+        /// The schema.
+        schema: String,
+    },
+    /// Builds the views of every earlier model of the schema `schema` from the catalog.
+    BuildModelViews {
+        /// The schema.
+        schema: String,
+    },
+    /// Adds models of the schema `namespace` to the catalog.
+    AddModel {
+        /// The schema's oid.
+        namespace: u32,
+        /// The models, oldest first.
+        models: Vec<ModelRow>,
+    },
+    /// Removes the newest models of the schema `namespace` from the catalog.
+    RemoveModel {
+        /// The schema's oid.
+        namespace: u32,
+        /// The models' numbers.
+        numbers: Vec<i32>,
     },
 }
 
@@ -181,10 +308,34 @@ impl Step {
             Step::AddColumn { relid, column, kept } => column::add(tx, *relid, column, kept.as_deref()).await,
             Step::DropColumn { relid, name } => column::drop(tx, *relid, name, at).await,
             Step::RenameColumn { relid, from, to } => column::rename(tx, *relid, from, to).await,
-            Step::Retype { relid, column, type_name, collation, kept } => {
-                let to = column::NewType { type_name, collation: collation.as_deref() };
+            Step::Retype { relid, column, type_name, collation, kept, using } => {
+                let to = column::NewType { type_name, collation: collation.as_deref(), using: using.as_deref() };
                 column::retype(tx, *relid, column, to, kept.as_deref(), at).await
             }
+            Step::Extract { relid, columns, into, key, link, part } => {
+                let asked = extract::Extraction { relid: *relid, columns, into, key, link, part: part.as_ref() };
+                extract::extract(tx, asked).await
+            }
+            Step::Merge { relid, part, link, key, columns } => {
+                extract::merge(tx, *relid, *part, link, key, columns).await
+            }
+            Step::MoveColumns { relid, columns, link, to } => {
+                moving::move_columns(tx, *relid, columns, link, *to).await
+            }
+            Step::ReturnColumns { relid, link, to, columns } => {
+                moving::return_columns(tx, *relid, link, *to, columns).await
+            }
+            Step::SplitColumns { relid, columns, schema, into, names, part } => {
+                let asked = split::Split { relid: *relid, columns, schema, into, names, part: part.as_ref() };
+                split::split(tx, asked).await
+            }
+            Step::JoinColumns { relid, part, names, columns } => split::join(tx, *relid, *part, names, columns).await,
+            Step::CreateFunction { conversion } => model::create_function(tx, conversion).await,
+            Step::DropFunction { conversion } => model::drop_function(tx, conversion).await,
+            Step::DropModelViews { schema } => model::drop_views(tx, schema).await,
+            Step::BuildModelViews { schema } => model::build_views(tx, schema).await,
+            Step::AddModel { namespace, models } => model::add(tx, *namespace, models).await,
+            Step::RemoveModel { namespace, numbers } => model::remove(tx, *namespace, numbers).await,
         }
     }
 }
@@ -264,9 +415,23 @@ pub(crate) async fn only_renames(tx: &Transaction<'_>, id: i64) -> Result<bool, 
 /// its own inverse) of the transaction's current action. A step that cannot be undone any more
 /// (a deleted table's name is taken now, its schema is gone) is a [`DdlError`] saying why, and
 /// the caller's transaction must then be rolled back.
+///
+/// An action undone and redone is undone by the inverses its newest redo recorded: the redo
+/// made the changes again, and what the first undo consumed (kept values put back) the redo
+/// kept anew.
 pub async fn undo(tx: &Transaction<'_>, id: i64) -> Result<(), DdlError> {
+    // The action and the redos of it (at an even depth of the tree of undos), newest first.
     let rows = tx
-        .query("SELECT inverse::text FROM strata.action_step WHERE action = $1 ORDER BY seq DESC", &[&id])
+        .query(
+            "WITH RECURSIVE tree (id, depth) AS ( \
+                 SELECT $1::bigint, 0 \
+                 UNION ALL SELECT a.id, t.depth + 1 FROM strata.action a JOIN tree t ON a.undoes = t.id), \
+             latest AS (SELECT t.id FROM tree t WHERE t.depth % 2 = 0 \
+                        AND EXISTS (SELECT 1 FROM strata.action_step s WHERE s.action = t.id) \
+                        ORDER BY t.id DESC LIMIT 1) \
+             SELECT s.inverse::text FROM strata.action_step s JOIN latest ON s.action = latest.id ORDER BY s.seq DESC",
+            &[&id],
+        )
         .await
         .map_err(Error::postgres("reading the action's steps"))?;
     for row in rows {
@@ -280,8 +445,8 @@ pub async fn undo(tx: &Transaction<'_>, id: i64) -> Result<(), DdlError> {
 }
 
 /// Drops what action `id`'s steps kept to be undone: its kept values (`strata."kept_<id>_*"`)
-/// and the tables it moved to the trash that are still there and that no later action changed
-/// (with their history). For prune: the action can no longer be undone afterwards.
+/// and the tables it moved to the trash (a deleted table, or the table a model step made, the
+/// step undone) that are still there and that no later action changed (with their history). For prune: the action can no longer be undone afterwards.
 pub async fn forget(tx: &Transaction<'_>, id: i64) -> Result<(), Error> {
     let kept = tx
         .query(
@@ -291,12 +456,14 @@ pub async fn forget(tx: &Transaction<'_>, id: i64) -> Result<(), Error> {
         )
         .await
         .map_err(Error::postgres("looking for the action's kept values"))?;
+    // Moved there by a deletion (`relid`), or by a model step undone (`part`).
     let trashed = tx
         .query(
             "SELECT c.oid, c.relname::text FROM strata.action_step s \
-             JOIN pg_class c ON c.oid = (s.forward->>'relid')::oid \
+             JOIN pg_class c ON c.oid = (CASE s.forward->>'step' WHEN 'trash_table' THEN s.forward->>'relid' \
+                                         ELSE s.forward->>'part' END)::oid \
              JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE s.action = $1 AND s.forward->>'step' = 'trash_table' \
+             WHERE s.action = $1 AND s.forward->>'step' IN ('trash_table', 'merge', 'join_columns') \
                AND n.nspname = 'strata' AND c.relname = 'deleted_' || c.oid \
                AND NOT EXISTS (SELECT 1 FROM strata.action_table t \
                                WHERE t.relid = c.oid AND t.schema_change AND t.action > $1)",

@@ -40,7 +40,41 @@ fn trash_name(relid: u32) -> String {
     format!("deleted_{relid}")
 }
 
+/// A table in the trash and what it takes to bring it back as it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trashed {
+    /// The table.
+    pub relid: u32,
+    /// Its indexes and sequences, and the names they get back.
+    pub renamed: Vec<Renamed>,
+    /// The foreign keys to add again.
+    pub foreign_keys: Vec<ForeignKey>,
+}
+
+impl Trashed {
+    /// The tables the trash changed: the table and those its foreign keys joined it to.
+    pub(super) fn tables(&self) -> Vec<u32> {
+        let mut tables = vec![self.relid];
+        tables.extend(self.foreign_keys.iter().map(|key| key.relid).filter(|other| *other != self.relid));
+        tables
+    }
+}
+
 pub(super) async fn trash(tx: &Transaction<'_>, relid: u32) -> Result<Done, DdlError> {
+    let (table, trashed) = put_in_trash(tx, relid).await?;
+    let tables = trashed.tables();
+    let inverse = Step::UntrashTable {
+        relid,
+        schema: table.schema.as_str().to_string(),
+        name: table.name.as_str().to_string(),
+        renamed: trashed.renamed,
+        foreign_keys: trashed.foreign_keys,
+    };
+    Ok(Done { inverse, tables })
+}
+
+/// Moves the table `relid` to the trash; returns the name it had and what brings it back.
+pub(super) async fn put_in_trash(tx: &Transaction<'_>, relid: u32) -> Result<(QualifiedName, Trashed), DdlError> {
     let table = relation_name(tx, relid).await?;
     let foreign_keys = foreign_keys(tx, relid).await?;
     for key in &foreign_keys {
@@ -48,8 +82,8 @@ pub(super) async fn trash(tx: &Transaction<'_>, relid: u32) -> Result<Done, DdlE
         let sql = format!("ALTER TABLE {on} DROP CONSTRAINT {}", ident(key.name.as_str())?);
         run(tx, &sql, "dropping a foreign key of the deleted table").await?;
     }
-    let companions = companions(tx, relid).await?;
-    for companion in &companions {
+    let renamed = companions(tx, relid).await?;
+    for companion in &renamed {
         rename_relation(tx, companion.relid, &trash_name(companion.relid)).await?;
     }
     let trashed = ident(trash_name(relid))?;
@@ -59,16 +93,7 @@ pub(super) async fn trash(tx: &Transaction<'_>, relid: u32) -> Result<Done, DdlE
         ident("strata")?
     );
     run(tx, &sql, "moving the table to the trash").await?;
-    let mut tables = vec![relid];
-    tables.extend(foreign_keys.iter().map(|key| key.relid).filter(|other| *other != relid));
-    let inverse = Step::UntrashTable {
-        relid,
-        schema: table.schema.as_str().to_string(),
-        name: table.name.as_str().to_string(),
-        renamed: companions,
-        foreign_keys,
-    };
-    Ok(Done { inverse, tables })
+    Ok((table, Trashed { relid, renamed, foreign_keys }))
 }
 
 pub(super) async fn untrash(
@@ -79,8 +104,23 @@ pub(super) async fn untrash(
     renamed: &[Renamed],
     foreign_keys: &[ForeignKey],
 ) -> Result<Done, DdlError> {
-    let current = relation_name(tx, relid).await?;
-    if current != strata_table(trash_name(relid))? {
+    let trashed = Trashed { relid, renamed: renamed.to_vec(), foreign_keys: foreign_keys.to_vec() };
+    take_from_trash(tx, &trashed, schema, name).await?;
+    let inverse = Step::TrashTable { relid, schema: schema.to_string(), name: name.to_string() };
+    Ok(Done { inverse, tables: trashed.tables() })
+}
+
+/// Brings `trashed` back from the trash as `schema.name`, with its indexes' and sequences' names
+/// and the foreign keys the trash dropped.
+pub(super) async fn take_from_trash(
+    tx: &Transaction<'_>,
+    trashed: &Trashed,
+    schema: &str,
+    name: &str,
+) -> Result<(), DdlError> {
+    let Trashed { relid, renamed, foreign_keys } = trashed;
+    let current = relation_name(tx, *relid).await?;
+    if current != strata_table(trash_name(*relid))? {
         return Err(DdlError::Refused(format!(
             "the deleted table {schema:?}.{name:?} is not in the trash any more (it is {current}), so it cannot \
              be brought back"
@@ -116,10 +156,7 @@ pub(super) async fn untrash(
         let sql = format!("ALTER TABLE {on} ADD CONSTRAINT {} {}", ident(key.name.as_str())?, key.definition);
         run(tx, &sql, "adding back a foreign key of the deleted table").await?;
     }
-    let mut tables = vec![relid];
-    tables.extend(foreign_keys.iter().map(|key| key.relid).filter(|other| *other != relid));
-    let inverse = Step::TrashTable { relid, schema: schema.to_string(), name: name.to_string() };
-    Ok(Done { inverse, tables })
+    Ok(())
 }
 
 pub(super) async fn rename(tx: &Transaction<'_>, relid: u32, name: &str) -> Result<Done, DdlError> {

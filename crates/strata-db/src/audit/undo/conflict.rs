@@ -4,9 +4,10 @@
 //! A data action conflicts with every later structure change of its tables. A structure action
 //! conflicts with every later action on its tables, rows or structure, except that an action
 //! whose steps only rename conflicts only with later structure changes (rows do not care what
-//! their table or columns are called). Later
-//! actions that are undone, and undos of actions that came after the one undone (they cancel
-//! out), are no conflict.
+//! their table or columns are called). A model step (DESIGN §5) also conflicts with every later
+//! model step of the same schema, whatever tables it changed: models form a chain, and only the
+//! newest can go. Later actions that are undone, and undos of actions that came after the one
+//! undone (they cancel out), are no conflict.
 
 use tokio_postgres::Transaction;
 
@@ -45,6 +46,43 @@ pub(super) async fn structure(tx: &Transaction<'_>, target: &ActionInfo) -> Resu
             format!("rows of {table} were changed later (action {later}: {})", action.summary)
         };
         conflicts.push(Conflict { rows: action.rows, action, table, keys: Vec::new(), columns: Vec::new(), reason });
+    }
+    conflicts.extend(models(tx, target).await?);
+    conflicts.sort_by_key(|conflict| std::cmp::Reverse(conflict.action.id));
+    Ok(conflicts)
+}
+
+/// The later model steps of the schemas whose models `target` changed.
+async fn models(tx: &Transaction<'_>, target: &ActionInfo) -> Result<Vec<Conflict>, Error> {
+    let rows = tx
+        .query(
+            "SELECT DISTINCT later.action, coalesce(n.nspname::text, 'a schema deleted since') \
+             FROM strata.action_step mine \
+             JOIN strata.action_step later ON later.action > mine.action \
+                  AND later.forward->>'step' IN ('add_model', 'remove_model') \
+                  AND later.forward->'namespace' = mine.forward->'namespace' \
+             JOIN strata.action a ON a.id = later.action \
+             LEFT JOIN pg_namespace n ON n.oid = (mine.forward->>'namespace')::oid \
+             WHERE mine.action = $1 AND mine.forward->>'step' IN ('add_model', 'remove_model') \
+               AND (a.undoes IS NULL OR a.undoes < $1) AND NOT strata.action_undone(a.id) \
+             ORDER BY 1 DESC",
+            &[&target.id],
+        )
+        .await
+        .map_err(Error::postgres("looking for later model steps"))?;
+    let mut conflicts = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let (later, schema): (i64, String) = (row.get(0), row.get(1));
+        let Some(action) = action::get(tx, later).await? else { continue };
+        let reason = format!("a later step made another model of {schema} (action {later}: {})", action.summary);
+        conflicts.push(Conflict {
+            rows: action.rows,
+            action,
+            table: schema,
+            keys: Vec::new(),
+            columns: Vec::new(),
+            reason,
+        });
     }
     Ok(conflicts)
 }

@@ -1,11 +1,48 @@
 //! The model operators: a user's [`Change`] checked and previewed ([`preview`]) or made
 //! ([`apply`]) as one step, recorded with its inverse.
+//!
+//! A change is first resolved against the schema's newest model, its physical tables: the
+//! columns' positions and types, a free name for a new link column, the name of a retype's
+//! function. That gives the [`Op`] the catalog records, what the step creates and removes, the
+//! conflicts that stop it, and the structure [`Step`]s that make it. One file per operator
+//! family: [`extract`] (extract and move, which share the functional-dependency check),
+//! [`split`], [`column`] (rename, retype, add and drop a column) and [`table`] (rename).
+//!
+//! Applying records, under the caller's action, the earlier models' views dropped, the
+//! physical steps, the new model's catalog rows and the views built again, so undoing the
+//! action undoes the step with the audit trail's own machinery.
+//!
+//! ```no_run
+//! # async fn run(tx: &tokio_postgres::Transaction<'_>) -> Result<(), strata_db::model::ModelError> {
+//! use strata_db::audit::action::{self, ActionKind};
+//! use strata_db::model::{self, Change};
+//!
+//! let change = Change::Extract {
+//!     table: "orders".into(),
+//!     columns: vec!["Customer Email".into(), "City".into()],
+//!     into: "customers".into(),
+//!     key: vec!["Customer Email".into()],
+//! };
+//! let preview = model::preview(tx, "public", &change).await?;
+//! action::begin(tx, ActionKind::Model, &preview.summary).await?;
+//! let applied = model::apply(tx, "public", &change).await?;
+//! assert_eq!(applied.model.name, "v2");
+//! # Ok(()) }
+//! ```
+
+mod column;
+mod extract;
+mod split;
+mod table;
 
 use serde::{Deserialize, Serialize};
+use strata_sql::{Ident, QualifiedName};
 use tokio_postgres::Transaction;
 
-use super::Op;
+use super::{Op, catalog};
 use crate::Error;
+use crate::audit::steps::{self, ModelRow, Step};
+use crate::catalog::{Relation, RelationKind};
 use crate::ddl::DdlError;
 
 /// A step as a user asks for it (the CLI's and the API's input), before Strata resolves it into
@@ -192,14 +229,398 @@ pub fn describe(conflict: &Conflict) -> String {
 /// Checks `change` against `schema`'s newest model and says what it would do, in the caller's
 /// transaction, changing nothing.
 pub async fn preview(tx: &Transaction<'_>, schema: &str, change: &Change) -> Result<Preview, ModelError> {
-    let _ = (tx, schema, change);
-    todo!("model operators")
+    Ok(plan(tx, schema, change, false).await?.preview)
 }
 
 /// Makes `change` a step of `schema`: the physical tables change, the model before it keeps
 /// views in a schema of its own, and the step is recorded under the transaction's current
 /// action. Refused (changing nothing) when its preview has conflicts.
 pub async fn apply(tx: &Transaction<'_>, schema: &str, change: &Change) -> Result<Applied, ModelError> {
-    let _ = (tx, schema, change);
-    todo!("model operators")
+    let Plan { preview, steps: physical, namespace, mut models } = plan(tx, schema, change, true).await?;
+    if !preview.conflicts.is_empty() {
+        return Err(ModelError::Refused(Box::new(preview)));
+    }
+    let action: i64 = tx
+        .query_one("SELECT strata.current_action()", &[])
+        .await
+        .map_err(Error::postgres("reading the current action"))?
+        .get(0);
+    for model in models.iter_mut().filter(|model| model.op.is_some()) {
+        model.action = Some(action);
+    }
+    steps::perform(tx, Step::DropModelViews { schema: schema.to_string() }).await?;
+    for step in physical {
+        steps::perform(tx, step).await?;
+    }
+    steps::perform(tx, Step::AddModel { namespace, models }).await?;
+    steps::perform(tx, Step::BuildModelViews { schema: schema.to_string() }).await?;
+    let model = catalog::list(tx, schema).await?.pop().ok_or_else(|| Error::BadParameter {
+        parameter: "schema".into(),
+        reason: format!("{schema:?} has no model after the step"),
+    })?;
+    Ok(Applied { preview, model })
+}
+
+/// A change resolved: its preview, and what applying it records.
+struct Plan {
+    preview: Preview,
+    /// The physical steps, in order.
+    steps: Vec<Step>,
+    /// The schema's oid.
+    namespace: u32,
+    /// The catalog rows the step adds.
+    models: Vec<ModelRow>,
+}
+
+/// What an operator made of a change.
+struct Resolved {
+    op: Op,
+    creates: Vec<String>,
+    removes: Vec<String>,
+    rows: i64,
+    conflicts: Vec<Conflict>,
+    steps: Vec<Step>,
+}
+
+/// Resolves `change`; with `lock`, every table it reads is locked first until the transaction
+/// ends, so what the checks saw is what the step changes.
+async fn plan(tx: &Transaction<'_>, schema: &str, change: &Change, lock: bool) -> Result<Plan, ModelError> {
+    let target = Target::find(tx, schema, lock).await?;
+    let resolved = match change {
+        Change::Extract { table, columns, into, key } => {
+            extract::extract(tx, &target, table, columns, into, key).await?
+        }
+        Change::Move { table, columns, link } => extract::move_columns(tx, &target, table, columns, link).await?,
+        Change::SplitColumns { table, columns, into } => split::split(tx, &target, table, columns, into).await?,
+        Change::RenameTable { table, to } => table::rename(tx, &target, table, to).await?,
+        Change::RenameColumn { table, column, to } => column::rename(tx, &target, table, column, to).await?,
+        Change::Retype { table, column, type_name, using, lossy } => {
+            let asked = column::Retype { column, type_name, using: using.as_deref(), lossy: *lossy };
+            column::retype(tx, &target, table, asked).await?
+        }
+        Change::AddColumn { table, column, type_name } => column::add(tx, &target, table, column, type_name).await?,
+        Change::DropColumn { table, column } => column::drop(tx, &target, table, column).await?,
+    };
+    let Resolved { op, mut creates, removes, rows, mut conflicts, steps } = resolved;
+    let (earlier, models) = catalog::next(tx, target.namespace, schema, &op).await?;
+    if schema_exists(tx, &earlier.pg_schema).await? {
+        conflicts.push(Conflict::Refused {
+            reason: format!(
+                "the views of model {} are to go to the schema {:?}, which exists; rename or drop that schema first",
+                earlier.name, earlier.pg_schema
+            ),
+        });
+    }
+    creates.push(format!("schema {} with the views of model {}", earlier.pg_schema, earlier.name));
+    let preview = Preview { summary: op.summary(), op, creates, removes, rows, conflicts };
+    Ok(Plan { preview, steps, namespace: target.namespace, models })
+}
+
+async fn schema_exists(tx: &Transaction<'_>, name: &str) -> Result<bool, Error> {
+    let row = tx
+        .query_one("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", &[&name])
+        .await
+        .map_err(Error::postgres("looking for a schema"))?;
+    Ok(row.get(0))
+}
+
+/// The schema a change is made to, and the model the step will make.
+struct Target {
+    /// The schema.
+    name: String,
+    /// Its oid.
+    namespace: u32,
+    /// The database (for messages).
+    database: String,
+    /// The number of the model the step makes.
+    number: i32,
+    /// Whether the tables read are locked (the step is being made).
+    lock: bool,
+}
+
+impl Target {
+    /// The user schema `schema`, which must hold a newest model (not an earlier model's views).
+    async fn find(tx: &Transaction<'_>, schema: &str, lock: bool) -> Result<Target, ModelError> {
+        let database: String = tx
+            .query_one("SELECT current_database()::text", &[])
+            .await
+            .map_err(Error::postgres("reading the database's name"))?
+            .get(0);
+        crate::catalog::schema_must_exist(tx, &database, schema).await?;
+        let row = tx
+            .query_one(
+                "SELECT n.oid, coalesce((SELECT max(m.number) FROM strata.model m WHERE m.namespace = n.oid), 1) + 1, \
+                        (SELECT format('model %s of %s', m.name, s.nspname) FROM strata.model m \
+                         JOIN pg_namespace s ON s.oid = m.namespace \
+                         WHERE m.pg_schema = n.nspname AND m.number < (SELECT max(l.number) FROM strata.model l \
+                                                                      WHERE l.namespace = m.namespace)) \
+                 FROM pg_namespace n WHERE n.nspname = $1",
+                &[&schema],
+            )
+            .await
+            .map_err(Error::postgres("reading the schema's models"))?;
+        if let Some(earlier) = row.get::<_, Option<String>>(2) {
+            return Err(ModelError::Database(Error::BadParameter {
+                parameter: "schema".into(),
+                reason: format!(
+                    "{schema:?} holds the views of {earlier}; a step changes a schema's newest model, its tables"
+                ),
+            }));
+        }
+        Ok(Target { name: schema.to_string(), namespace: row.get(0), database, number: row.get(1), lock })
+    }
+
+    /// The table `name` of the schema, as it is now: locked against every other use first when
+    /// the step is being made (it changes the table's structure anyway), so that what the checks
+    /// read is what the step changes.
+    async fn table(&self, tx: &Transaction<'_>, name: &str) -> Result<Table, ModelError> {
+        let mut relation = crate::catalog::relation(tx, &self.database, &self.name, name, true).await?;
+        if relation.info.kind != RelationKind::Table {
+            return Err(DdlError::NotATable {
+                schema: self.name.clone(),
+                table: name.to_string(),
+                kind: relation.info.kind.as_str(),
+            }
+            .into());
+        }
+        let qualified = QualifiedName::new(name_of(&self.name)?, name_of(name)?);
+        if self.lock {
+            let sql = format!("LOCK TABLE {qualified} IN ACCESS EXCLUSIVE MODE");
+            tx.batch_execute(&sql).await.map_err(Error::postgres(format!("locking {qualified}")))?;
+            relation = crate::catalog::relation(tx, &self.database, &self.name, name, true).await?;
+        }
+        let relid = steps::relid(tx, &qualified).await?;
+        Ok(Table { name: qualified, relid, relation })
+    }
+
+    /// Checks that `name` can name a new table of the schema; says why not in `conflicts`.
+    async fn new_table(&self, tx: &Transaction<'_>, name: &str, conflicts: &mut Vec<Conflict>) -> Result<(), Error> {
+        if let Err(err) = Ident::new(name) {
+            conflicts.push(Conflict::Refused { reason: format!("{name:?} cannot name a table: {err}") });
+            return Ok(());
+        }
+        let row = tx
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                                WHERE n.nspname = $1 AND c.relname = $2)",
+                &[&self.name, &name],
+            )
+            .await
+            .map_err(Error::postgres("looking for the name"))?;
+        if row.get(0) {
+            conflicts.push(Conflict::Refused {
+                reason: format!(
+                    "{:?} already has a table (or index or sequence) named {name:?}; choose another name",
+                    self.name
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A name the catalog gave, as an identifier.
+fn name_of(name: &str) -> Result<Ident, Error> {
+    Ident::new(name).map_err(|err| Error::BadParameter { parameter: "name".into(), reason: format!("{name:?}: {err}") })
+}
+
+/// A table of the newest model.
+struct Table {
+    /// Its name.
+    name: QualifiedName,
+    /// Its oid.
+    relid: u32,
+    /// Its columns and keys.
+    relation: Relation,
+}
+
+impl Table {
+    /// Its name in the schema.
+    fn label(&self) -> &str {
+        self.name.name.as_str()
+    }
+
+    /// Its single-column primary key.
+    fn key(&self) -> Option<&str> {
+        match self.relation.primary_key.as_slice() {
+            [key] => Some(key),
+            _ => None,
+        }
+    }
+
+    /// The columns `names` to move to another table, in the table's order, with their positions;
+    /// says in `conflicts` which are missing, repeated, the key or computed.
+    fn pick(&self, names: &[String], conflicts: &mut Vec<Conflict>) -> (Vec<String>, Vec<usize>) {
+        let table = self.label();
+        if names.is_empty() {
+            conflicts.push(Conflict::Refused { reason: "name at least one column".into() });
+        }
+        let mut picked = Vec::new();
+        for (at, name) in names.iter().enumerate() {
+            if names[..at].contains(name) {
+                conflicts.push(Conflict::Refused { reason: format!("the column {name:?} is named twice") });
+                continue;
+            }
+            let Some(position) = self.relation.columns.iter().position(|column| &column.name == name) else {
+                conflicts.push(Conflict::Refused { reason: format!("{table:?} has no column {name:?}") });
+                continue;
+            };
+            let column = &self.relation.columns[position];
+            if self.relation.primary_key.contains(name) {
+                conflicts.push(Conflict::Refused {
+                    reason: format!("{name:?} is the primary key of {table:?}, which its rows are found by; it stays"),
+                });
+            } else if column.generated || column.identity {
+                conflicts.push(Conflict::Refused {
+                    reason: format!(
+                        "{name:?} of {table:?} is computed by PostgreSQL (generated or identity); it stays"
+                    ),
+                });
+            }
+            picked.push((position, name.clone()));
+        }
+        picked.sort();
+        picked.into_iter().map(|(position, name)| (name, position)).unzip()
+    }
+
+    /// Refuses a change that needs a single-column primary key when the table has none.
+    fn needs_key(&self, conflicts: &mut Vec<Conflict>) {
+        if self.key().is_none() {
+            conflicts.push(Conflict::Refused {
+                reason: format!(
+                    "{:?} has no single-column primary key, and this step finds its rows by key; add one first",
+                    self.label()
+                ),
+            });
+        }
+    }
+
+    /// Checks that `name` can name a new column of the table; says why not in `conflicts`.
+    fn new_column(&self, name: &str, conflicts: &mut Vec<Conflict>) {
+        if let Err(err) = Ident::new(name) {
+            conflicts.push(Conflict::Refused { reason: format!("{name:?} cannot name a column: {err}") });
+        } else if self.relation.column(name).is_some() {
+            conflicts.push(Conflict::Refused {
+                reason: format!("{:?} already has a column {name:?}; choose another name", self.label()),
+            });
+        }
+    }
+
+    /// What else holds on to the columns `names` and would be lost with them: constraints and
+    /// indexes over several columns, other tables' foreign keys, views (but earlier models').
+    async fn entangled(&self, tx: &Transaction<'_>, names: &[String]) -> Result<Vec<Conflict>, Error> {
+        let rows = tx
+            .query(
+                "SELECT a.attname::text, x.what FROM ( \
+                     SELECT unnest(c.conkey) AS attnum, format('the constraint %I over several columns', c.conname) AS what \
+                     FROM pg_constraint c WHERE c.conrelid = $1 AND cardinality(c.conkey) > 1 \
+                     UNION ALL \
+                     SELECT unnest(c.confkey), format('the foreign key %I of %s', c.conname, c.conrelid::regclass) \
+                     FROM pg_constraint c WHERE c.confrelid = $1 AND c.contype = 'f' AND c.conrelid <> $1 \
+                     UNION ALL \
+                     SELECT d.refobjsubid, format('the index %s over several columns', d.objid::regclass) \
+                     FROM pg_depend d JOIN pg_index i ON i.indexrelid = d.objid \
+                     WHERE d.classid = 'pg_class'::regclass AND d.refobjid = $1 AND d.refobjsubid > 0 \
+                       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = $1) \
+                       AND (SELECT count(DISTINCT o.refobjsubid) FROM pg_depend o WHERE o.objid = d.objid \
+                            AND o.classid = 'pg_class'::regclass AND o.refobjid = $1 AND o.refobjsubid > 0) > 1 \
+                     UNION ALL \
+                     SELECT d.refobjsubid, format('the view %s', r.ev_class::regclass) \
+                     FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid \
+                     JOIN pg_class v ON v.oid = r.ev_class JOIN pg_namespace vn ON vn.oid = v.relnamespace \
+                     WHERE d.classid = 'pg_rewrite'::regclass AND d.refobjid = $1 AND r.ev_class <> $1 \
+                       AND NOT EXISTS (SELECT 1 FROM strata.model m WHERE m.pg_schema = vn.nspname)) x \
+                 JOIN pg_attribute a ON a.attrelid = $1 AND a.attnum = x.attnum \
+                 WHERE a.attname = ANY($2) GROUP BY 1, 2 ORDER BY 1, 2",
+                &[&self.relid, &names],
+            )
+            .await
+            .map_err(Error::postgres("looking for what depends on the columns"))?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let (column, what): (String, String) = (row.get(0), row.get(1));
+                Conflict::Refused {
+                    reason: format!(
+                        "{what} uses {column:?} of {:?} and would be lost; drop it first (and add it again after)",
+                        self.label()
+                    ),
+                }
+            })
+            .collect())
+    }
+}
+
+/// `name` followed by `suffix`, cut on a character boundary to fit a PostgreSQL name, with `_2`,
+/// `_3`, ... added while `taken` says it is.
+fn free_name(name: &str, suffix: &str, taken: impl Fn(&str) -> bool) -> String {
+    let mut attempt = 1;
+    loop {
+        let suffix = match attempt {
+            1 => suffix.to_string(),
+            _ => format!("{suffix}_{attempt}"),
+        };
+        let candidate = format!("{}{suffix}", catalog::fit(name, suffix.len()));
+        if !taken(&candidate) {
+            return candidate;
+        }
+        attempt += 1;
+    }
+}
+
+/// "1 row", "10,000 rows".
+fn rows(count: i64) -> String {
+    let digits = count.unsigned_abs().to_string();
+    let mut grouped = String::new();
+    for (at, digit) in digits.chars().enumerate() {
+        if at > 0 && (digits.len() - at).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    let sign = if count < 0 { "-" } else { "" };
+    format!("{sign}{grouped} row{}", if count == 1 { "" } else { "s" })
+}
+
+/// Runs `work` inside a savepoint that is always rolled back, so what it creates to look
+/// (a function, a probe) leaves nothing; a statement PostgreSQL refuses becomes a
+/// [`Conflict::Refused`] saying `what` failed.
+async fn looking<T>(
+    tx: &Transaction<'_>,
+    what: &str,
+    work: impl Future<Output = Result<T, Error>>,
+) -> Result<Result<T, Conflict>, Error> {
+    let savepoint = crate::ddl::Savepoint::begin(tx, "strata_model_preview").await?;
+    let result = work.await;
+    savepoint.rollback().await?;
+    match result {
+        Ok(found) => Ok(Ok(found)),
+        Err(err) if err.code().is_some() => {
+            Ok(Err(Conflict::Refused { reason: format!("{what}: {}", crate::error::describe_source(&err)) }))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_rows() {
+        assert_eq!(rows(0), "0 rows");
+        assert_eq!(rows(1), "1 row");
+        assert_eq!(rows(999), "999 rows");
+        assert_eq!(rows(10_000), "10,000 rows");
+        assert_eq!(rows(1_234_567), "1,234,567 rows");
+    }
+
+    #[test]
+    fn frees_names() {
+        assert_eq!(free_name("customers", "_id", |_| false), "customers_id");
+        assert_eq!(free_name("customers", "_id", |name| name == "customers_id"), "customers_id_2");
+        let long = "é".repeat(40);
+        let name = free_name(&long, "_id", |_| false);
+        assert!(name.len() <= 63 && name.ends_with("_id"), "{name}");
+    }
 }
