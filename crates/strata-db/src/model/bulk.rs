@@ -4,9 +4,10 @@
 //!
 //! The routing is the row triggers' (`super::routing`), done for all rows at once:
 //!
-//! 1. The rows are copied once into a temp table `strata_bulk` (every model column `c<i>`, the
-//!    ones not written NULL; with the anchor's keys drawn from its sequence when extensions
-//!    need them) and analyzed.
+//! 1. The rows are read as every model column `c<i>` (NULL where not written) from the caller's
+//!    query, twice (once to gather, once to insert). Only when the anchor's extensions are
+//!    written are they first copied into a temp table `strata_bulk` with the anchor's keys
+//!    drawn from its sequence, so the anchor and its extensions agree on them.
 //! 2. For each referenced table (an extracted entity) the written rows' distinct values are
 //!    gathered (`strata_bulk_w<node>`): written rows that disagree among themselves on an entity,
 //!    or with an existing entity, are the conflicts. Under [`EntityConflicts::Cancel`] they are
@@ -19,7 +20,11 @@
 //!
 //! Joins on an entity's identifying values must treat NULLs as equal (`UNIQUE NULLS NOT
 //! DISTINCT`) and still hash: rows join by plain equality, and those with a NULL identifying
-//! value join separately the few entities with one (by `ARRAY[x] = ARRAY[y]`, which is NULL-safe).
+//! value join separately the few entities with one (`strata_bulk_z<node>`, by `ARRAY[x] =
+//! ARRAY[y]`, which is NULL-safe), a join left out when there are none. Measured on 200,000 flat
+//! orders of 10,000 customers (foreign key checks and the audit trail included), this is
+//! 0.9 to 1.5 times the hand-written two statements; joining every row by `ARRAY[]` or
+//! `jsonb_build_array` equality instead costs a sort or hash of 200,000 arrays (+0.2 to 0.7 s).
 
 use serde::{Deserialize, Serialize};
 use strata_sql::{Ident, QualifiedName};
@@ -219,6 +224,7 @@ impl<'a> Writer<'a> {
         self.routing.nodes[0].extensions.iter().any(|x| !self.written(*x).is_empty())
     }
 
+    /// Drops the temp tables of an earlier write in this transaction, or of this one.
     async fn drop_staging(&self, tx: &Transaction<'_>) -> Result<(), Error> {
         let mut tables = vec!["strata_bulk".to_string()];
         for node in 1..self.table.nodes.len() {
@@ -575,7 +581,8 @@ impl<'a> Writer<'a> {
     }
 
     /// Creates the entities of `node` no row of its table has yet, adding them to
-    /// `strata_bulk_k<node>` (as new).
+    /// `strata_bulk_k<node>` (as new). Without `ON CONFLICT`: an entity another transaction made
+    /// meanwhile fails the write on its unique constraint rather than leaving rows unlinked.
     async fn create(&self, tx: &Transaction<'_>, node: usize, unique: &[usize], nulls: &[bool]) -> Result<(), Error> {
         let physical = &self.table.nodes[node];
         let me = alias(node);
