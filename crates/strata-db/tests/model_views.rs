@@ -895,3 +895,40 @@ async fn bulk_writes_reach_nested_entities_and_extensions() {
         .unwrap();
     assert_eq!(read(&client, &flat, "id").await[0], order(1, Some("a@x"), Some("Faro"), 10));
 }
+
+#[tokio::test]
+async fn entities_the_model_cannot_find_are_only_updated_through_it() {
+    // The customers' key was retyped after the extraction: the flat model no longer reads it as
+    // it is, so it cannot find customers by it, only change the one an order links to.
+    let setup = extracted().replace(&format!("{} text,", q(EMAIL)), &format!("{} varchar(20),", q(EMAIL)));
+    let retype = Op::Retype {
+        table: CUSTOMERS.into(),
+        column: EMAIL.into(),
+        old_type: "text".into(),
+        type_name: "character varying(20)".into(),
+        using: None,
+        function: None,
+    };
+    let (_db, client) = scenario(&setup, &[extract_customers(), retype]).await;
+    let flat = earlier(1, ORDERS);
+    assert_eq!(read(&client, &flat, "id").await[0], order(1, Some("a@x"), Some("Lisbon"), 10));
+    client.batch_execute(&format!("INSERT INTO {flat} ({}) VALUES (5)", q(AMOUNT))).await.unwrap();
+    let (code, message) =
+        refused(&client, &format!("INSERT INTO {flat} ({}, {}) VALUES ('z@x', 'Faro')", q(EMAIL), q(CITY))).await;
+    assert_eq!(code, "P0001");
+    assert_eq!(
+        message,
+        format!(
+            "cannot write {}, {} through this model: they are kept in {}, and this model has no columns that find its \
+             rows; write them in {}",
+            q(EMAIL),
+            q(CITY),
+            q(CUSTOMERS),
+            q(CUSTOMERS)
+        )
+    );
+    client.batch_execute(&format!("UPDATE {flat} SET {} = 'Faro' WHERE id = 1", q(CITY))).await.unwrap();
+    assert_eq!(read(&client, &physical(CUSTOMERS), "id").await[0], customer(1, Some("a@x"), Some("Faro")));
+    let (code, _) = refused(&client, &format!("UPDATE {flat} SET {} = 'Faro' WHERE id = 3", q(CITY))).await;
+    assert_eq!(code, "P0001", "order 3 has no customer to change");
+}
