@@ -375,7 +375,7 @@ async fn retyped_columns_read_and_write_through_casts_and_using_functions() {
         retype(NOTE, "integer", "numeric", None),
         retype("flag", "text", "boolean", Some(function)),
     ];
-    let (_db, client) = scenario(&setup, &steps).await;
+    let (_db, mut client) = scenario(&setup, &steps).await;
     let first = earlier(1, TABLE);
     assert_eq!(
         read(&client, &first, "id").await,
@@ -405,6 +405,11 @@ async fn retyped_columns_read_and_write_through_casts_and_using_functions() {
     assert_eq!(code, "22P02", "the cast to the model's next type refuses it");
     client.batch_execute(&format!("DELETE FROM {first} WHERE {} = '7'", q(NOTE))).await.unwrap();
     assert_eq!(read(&client, &physical(TABLE), "id").await.as_array().unwrap().len(), 3);
+    // Set-based writes convert the same way.
+    let written =
+        bulk_insert(&mut client, (&pg_schema(1), TABLE), &[NOTE, "flag"], "('9', 'no')", EntityConflicts::Cancel).await;
+    assert_eq!(written.unwrap(), Some(1));
+    assert_eq!(read(&client, &physical(TABLE), "id").await[3], json!({ "id": 5, NOTE: 9, "flag": false }));
 }
 
 /// Rows of `relation` as (key, value) pairs.
@@ -560,7 +565,7 @@ async fn moved_columns_are_written_to_the_row_the_link_names() {
         to: CUSTOMERS.into(),
         key: Some(vec![EMAIL.into()]),
     };
-    let (_db, client) = scenario(&setup, &[step]).await;
+    let (_db, mut client) = scenario(&setup, &[step]).await;
     let first = earlier(1, ORDERS);
     assert_eq!(read(&client, &first, "id").await[0], json!({ "id": 1, LINK: 1, CITY: "Lisbon", AMOUNT: 10 }));
     assert_eq!(read(&client, &earlier(1, CUSTOMERS), "id").await[0], json!({ "id": 1, EMAIL: "a@x" }));
@@ -592,6 +597,42 @@ async fn moved_columns_are_written_to_the_row_the_link_names() {
             { "id": 5, LINK: null, CITY: null, AMOUNT: null }
         ])
     );
+    // Set-based: the rows' customers are the ones their link names, compared as read.
+    let columns = [LINK, CITY];
+    let Err(BulkError::Conflicts(found)) = bulk_insert(
+        &mut client,
+        (&pg_schema(1), ORDERS),
+        &columns,
+        "('1', 'Faro'), ('2', 'Lisbon')",
+        EntityConflicts::Cancel,
+    )
+    .await
+    else {
+        panic!("a conflict expected");
+    };
+    let key = [(LINK.to_string(), json!(2))].into_iter().collect();
+    let expected = EntityConflict {
+        table: CUSTOMERS.into(),
+        key,
+        column: CITY.into(),
+        existing: Some("Porto".into()),
+        written: Some("Lisbon".into()),
+        rows: 1,
+    };
+    assert_eq!(found, [expected]);
+    let refused =
+        bulk_insert(&mut client, (&pg_schema(1), ORDERS), &columns, "(NULL, 'Faro')", EntityConflicts::Keep).await;
+    assert!(matches!(&refused, Err(BulkError::Database(strata_db::Error::BadParameter { .. }))), "{refused:?}");
+    bulk_insert(
+        &mut client,
+        (&pg_schema(1), ORDERS),
+        &columns,
+        "('1', 'Faro'), ('2', 'Lisbon')",
+        EntityConflicts::Update,
+    )
+    .await
+    .unwrap();
+    assert_eq!(read(&client, &first, "id").await[1], json!({ "id": 2, LINK: 2, CITY: "Lisbon", AMOUNT: 20 }));
 }
 
 #[tokio::test]
@@ -853,4 +894,41 @@ async fn bulk_writes_reach_nested_entities_and_extensions() {
         .await
         .unwrap();
     assert_eq!(read(&client, &flat, "id").await[0], order(1, Some("a@x"), Some("Faro"), 10));
+}
+
+#[tokio::test]
+async fn entities_the_model_cannot_find_are_only_updated_through_it() {
+    // The customers' key was retyped after the extraction: the flat model no longer reads it as
+    // it is, so it cannot find customers by it, only change the one an order links to.
+    let setup = extracted().replace(&format!("{} text,", q(EMAIL)), &format!("{} varchar(20),", q(EMAIL)));
+    let retype = Op::Retype {
+        table: CUSTOMERS.into(),
+        column: EMAIL.into(),
+        old_type: "text".into(),
+        type_name: "character varying(20)".into(),
+        using: None,
+        function: None,
+    };
+    let (_db, client) = scenario(&setup, &[extract_customers(), retype]).await;
+    let flat = earlier(1, ORDERS);
+    assert_eq!(read(&client, &flat, "id").await[0], order(1, Some("a@x"), Some("Lisbon"), 10));
+    client.batch_execute(&format!("INSERT INTO {flat} ({}) VALUES (5)", q(AMOUNT))).await.unwrap();
+    let (code, message) =
+        refused(&client, &format!("INSERT INTO {flat} ({}, {}) VALUES ('z@x', 'Faro')", q(EMAIL), q(CITY))).await;
+    assert_eq!(code, "P0001");
+    assert_eq!(
+        message,
+        format!(
+            "cannot write {}, {} through this model: they are kept in {}, and this model has no columns that find its \
+             rows; write them in {}",
+            q(EMAIL),
+            q(CITY),
+            q(CUSTOMERS),
+            q(CUSTOMERS)
+        )
+    );
+    client.batch_execute(&format!("UPDATE {flat} SET {} = 'Faro' WHERE id = 1", q(CITY))).await.unwrap();
+    assert_eq!(read(&client, &physical(CUSTOMERS), "id").await[0], customer(1, Some("a@x"), Some("Faro")));
+    let (code, _) = refused(&client, &format!("UPDATE {flat} SET {} = 'Faro' WHERE id = 3", q(CITY))).await;
+    assert_eq!(code, "P0001", "order 3 has no customer to change");
 }

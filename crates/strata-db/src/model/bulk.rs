@@ -4,9 +4,10 @@
 //!
 //! The routing is the row triggers' (`super::routing`), done for all rows at once:
 //!
-//! 1. The rows are copied once into a temp table `strata_bulk` (every model column `c<i>`, the
-//!    ones not written NULL; with the anchor's keys drawn from its sequence when extensions
-//!    need them) and analyzed.
+//! 1. The rows are read as every model column `c<i>` (NULL where not written) from the caller's
+//!    query, twice (once to gather, once to insert). Only when the anchor's extensions are
+//!    written are they first copied into a temp table `strata_bulk` with the anchor's keys
+//!    drawn from its sequence, so the anchor and its extensions agree on them.
 //! 2. For each referenced table (an extracted entity) the written rows' distinct values are
 //!    gathered (`strata_bulk_w<node>`): written rows that disagree among themselves on an entity,
 //!    or with an existing entity, are the conflicts. Under [`EntityConflicts::Cancel`] they are
@@ -19,7 +20,11 @@
 //!
 //! Joins on an entity's identifying values must treat NULLs as equal (`UNIQUE NULLS NOT
 //! DISTINCT`) and still hash: rows join by plain equality, and those with a NULL identifying
-//! value join separately the few entities with one (by `ARRAY[x] = ARRAY[y]`, which is NULL-safe).
+//! value join separately the few entities with one (`strata_bulk_z<node>`, by `ARRAY[x] =
+//! ARRAY[y]`, which is NULL-safe), a join left out when there are none. Measured on 200,000 flat
+//! orders of 10,000 customers (foreign key checks and the audit trail included), this is
+//! 0.9 to 1.5 times the hand-written two statements; joining every row by `ARRAY[]` or
+//! `jsonb_build_array` equality instead costs a sort or hash of 200,000 arrays (+0.2 to 0.7 s).
 
 use serde::{Deserialize, Serialize};
 use strata_sql::{Ident, QualifiedName};
@@ -125,6 +130,51 @@ struct Writer<'a> {
     given: Vec<bool>,
 }
 
+/// Where the written rows are read (as `s`, with the model's columns as `c<i>`).
+struct Source {
+    /// With `strata_row`, the order they were read in.
+    numbered: String,
+    /// Without.
+    plain: String,
+    /// The anchor's key for each row, if written or drawn.
+    key: Option<String>,
+}
+
+/// How the anchor's rows get their keys: written, or drawn from the key's sequence where not
+/// (the table's default is left to act when neither is needed).
+struct Keys {
+    /// The model column written as the key, if any.
+    written: Option<usize>,
+    /// The sequence the key draws from, if one is needed and the key has one.
+    sequence: Option<String>,
+    /// Whether keys are set here.
+    set: bool,
+}
+
+impl Keys {
+    /// The key of the row `row`, when set here (the sequence as parameter `$1`).
+    fn value(&self, row: &str) -> Option<String> {
+        match (self.set, self.written, &self.sequence) {
+            (false, _, _) => None,
+            (true, Some(column), Some(_)) => Some(format!("coalesce({row}.c{column}, nextval($1::text::regclass))")),
+            (true, Some(column), None) => Some(format!("{row}.c{column}")),
+            (true, None, _) => Some("nextval($1::text::regclass)".to_string()),
+        }
+    }
+}
+
+/// The rows an extension's rows are written for.
+struct Parents<'a> {
+    /// Where they are read (as `s`).
+    from: &'a str,
+    /// Each one's key, which its extension row takes.
+    key: &'a str,
+    /// Which of them get one.
+    only: &'a str,
+    /// Which comes first among several with one key.
+    first: &'a str,
+}
+
 /// How the rows are matched to a referenced node's rows.
 enum Match {
     /// By these model columns, the node's unique columns.
@@ -174,11 +224,13 @@ impl<'a> Writer<'a> {
         self.routing.nodes[0].extensions.iter().any(|x| !self.written(*x).is_empty())
     }
 
+    /// Drops the temp tables of an earlier write in this transaction, or of this one.
     async fn drop_staging(&self, tx: &Transaction<'_>) -> Result<(), Error> {
         let mut tables = vec!["strata_bulk".to_string()];
         for node in 1..self.table.nodes.len() {
             tables.push(format!("strata_bulk_w{node}"));
             tables.push(format!("strata_bulk_k{node}"));
+            tables.push(format!("strata_bulk_z{node}"));
         }
         tx.batch_execute(&format!("DROP TABLE IF EXISTS {}", tables.join(", ")))
             .await
@@ -186,11 +238,20 @@ impl<'a> Writer<'a> {
     }
 
     async fn write(&self, tx: &Transaction<'_>, rows: &str, policy: EntityConflicts) -> Result<u64, BulkError> {
-        let keyed = self.stage(tx, rows).await?;
-        self.refuse_unfindable(tx).await?;
+        let keys = self.keys(tx).await?;
+        let staged = self.needs_keys();
+        // Rows are copied first only when the anchor and its extensions must agree on drawn
+        // keys; else they are read from the caller's query where needed.
+        let source = if staged {
+            self.stage(tx, rows, &keys).await?;
+            Source { numbered: "strata_bulk".into(), plain: "strata_bulk".into(), key: Some("s.strata_key".into()) }
+        } else {
+            Source { numbered: self.query(rows, true)?, plain: self.query(rows, false)?, key: keys.value("s") }
+        };
+        self.refuse_unfindable(tx, &source).await?;
         let entities = self.entities();
         for (node, matched) in &entities {
-            self.gather(tx, *node, matched).await?;
+            self.gather(tx, *node, matched, &source).await?;
         }
         if policy == EntityConflicts::Cancel {
             let mut found = Vec::new();
@@ -201,72 +262,84 @@ impl<'a> Writer<'a> {
                 return Err(BulkError::Conflicts(found));
             }
         }
+        let mut nulls = vec![false; self.table.nodes.len()];
         for (node, matched) in &entities {
-            self.resolve(tx, *node, matched, policy).await?;
+            nulls[*node] = self.resolve(tx, *node, matched, policy, &nulls).await?;
         }
-        let written = self.insert_anchor(tx, keyed).await?;
+        let sequence = if staged { None } else { keys.sequence.as_ref() };
+        let written = self.insert_anchor(tx, &source, sequence, &nulls).await?;
         for extension in self.routing.nodes[0].extensions.clone() {
-            self.insert_extension(tx, extension, "strata_bulk s", "s.strata_key", "true", "s.strata_row").await?;
+            let parents = Parents { from: "strata_bulk s", key: "s.strata_key", only: "true", first: "s.strata_row" };
+            self.insert_extension(tx, extension, &parents, &nulls).await?;
         }
         Ok(written)
     }
 
-    /// Copies the rows into `strata_bulk`; returns whether it holds the anchor's keys
-    /// (`strata_key`).
-    async fn stage(&self, tx: &Transaction<'_>, rows: &str) -> Result<bool, Error> {
+    /// How the anchor's rows get their keys: the written key, else the next of the key's
+    /// sequence (the table's default is used when neither is needed).
+    async fn keys(&self, tx: &Transaction<'_>) -> Result<Keys, Error> {
         let anchor = &self.table.nodes[0];
-        let key_column = self.table.key().and_then(|key| self.table.columns.iter().position(|c| c.name == key.name));
-        let keyed = !anchor.key.is_empty() && (self.needs_keys() || key_column.is_some_and(|c| self.given[c]));
-        let mut definitions = vec!["NULL::bigint AS strata_row".to_string()];
-        let mut values = vec!["row_number() OVER ()".to_string()];
-        let mut parameter: Option<String> = None;
-        if keyed {
-            let key = ident(anchor.key.as_str())?;
-            definitions.push(format!("t0.{key} AS strata_key"));
-            let given = match key_column.filter(|c| self.given[*c]) {
-                Some(column) => Some(format!("r.{}", name(self.table, column)?)),
-                None => None,
-            };
-            parameter = sequence(tx, anchor.table.to_string(), anchor.key.as_str()).await?;
-            values.push(match (&given, &parameter) {
-                (Some(given), Some(_)) => format!("coalesce({given}, nextval($1::text::regclass))"),
-                (Some(given), None) => given.clone(),
-                (None, Some(_)) => "nextval($1::text::regclass)".to_string(),
-                (None, None) => {
-                    return Err(Error::BadParameter {
-                        parameter: anchor.key.clone(),
-                        reason: format!(
-                            "{} draws its keys from no sequence, and the rows' other tables need them: write the keys",
-                            self.table.name
-                        ),
-                    });
-                }
+        let written = self
+            .table
+            .key()
+            .and_then(|key| self.table.columns.iter().position(|c| c.name == key.name))
+            .filter(|column| self.given[*column]);
+        if anchor.key.is_empty() || (written.is_none() && !self.needs_keys()) {
+            return Ok(Keys { written, sequence: None, set: false });
+        }
+        let sequence = sequence(tx, anchor.table.to_string(), anchor.key.as_str()).await?;
+        if written.is_none() && sequence.is_none() {
+            return Err(Error::BadParameter {
+                parameter: anchor.key.clone(),
+                reason: format!(
+                    "{} draws its keys from no sequence, and the rows' other tables need them: write the keys",
+                    self.table.name
+                ),
             });
         }
-        for (index, column) in self.table.columns.iter().enumerate() {
-            definitions.push(format!("CAST(NULL AS {}) AS c{index}", column.type_name));
-            values.push(if self.given[index] { format!("r.{}", name(self.table, index)?) } else { "NULL".into() });
+        Ok(Keys { written, sequence, set: true })
+    }
+
+    /// The caller's rows as the model's columns `c<i>` (NULL where not written), numbered
+    /// (`strata_row`) in the order read when `numbered`.
+    fn query(&self, rows: &str, numbered: bool) -> Result<String, Error> {
+        let mut list = Vec::new();
+        if numbered {
+            list.push("row_number() OVER () AS strata_row".to_string());
         }
+        for (index, column) in self.table.columns.iter().enumerate() {
+            let value = if self.given[index] { format!("r.{}", name(self.table, index)?) } else { "NULL".into() };
+            list.push(format!("CAST({value} AS {}) AS c{index}", column.type_name));
+        }
+        Ok(format!("(SELECT {} FROM ({rows}) r)", list.join(", ")))
+    }
+
+    /// Copies the rows into `strata_bulk` with their keys drawn (`strata_key`), so the anchor and
+    /// its extensions agree on them.
+    async fn stage(&self, tx: &Transaction<'_>, rows: &str, keys: &Keys) -> Result<(), Error> {
+        let anchor = &self.table.nodes[0];
+        let key = ident(anchor.key.as_str())?;
+        let value = keys.value("r").unwrap_or_else(|| "NULL".into());
         tx.batch_execute(&format!(
-            "CREATE TEMP TABLE strata_bulk ON COMMIT DROP AS SELECT {} FROM {} t0 WITH NO DATA",
-            definitions.join(", "),
+            "CREATE TEMP TABLE strata_bulk ON COMMIT DROP AS \
+             SELECT r.*, t0.{key} AS strata_key FROM {} r, {} t0 WITH NO DATA",
+            self.query(rows, true)?,
             anchor.table
         ))
         .await
         .map_err(Error::postgres("staging the rows"))?;
-        let insert = format!("INSERT INTO strata_bulk SELECT {} FROM ({rows}) r", values.join(", "));
-        match &parameter {
+        let insert = format!("INSERT INTO strata_bulk SELECT r.*, {value} FROM {} r", self.query(rows, true)?);
+        match &keys.sequence {
             Some(sequence) => tx.execute(&insert, &[sequence]).await,
             None => tx.execute(&insert, &[]).await,
         }
         .map_err(Error::postgres(format!("staging the rows for {}", self.table.name)))?;
-        tx.batch_execute("ANALYZE strata_bulk").await.map_err(Error::postgres("staging the rows"))?;
-        Ok(keyed)
+        tx.batch_execute("ANALYZE strata_bulk").await.map_err(Error::postgres("staging the rows"))
     }
 
     /// Refuses values for tables the model cannot find rows of: under a reference it has no
     /// identifying columns for, or with no link written.
-    async fn refuse_unfindable(&self, tx: &Transaction<'_>) -> Result<(), Error> {
+    async fn refuse_unfindable(&self, tx: &Transaction<'_>, source: &Source) -> Result<(), Error> {
         for node in 1..self.table.nodes.len() {
             let written = self.written(node);
             let unfound = match &self.routing.nodes[node].find {
@@ -275,7 +348,8 @@ impl<'a> Writer<'a> {
                 _ => continue,
             };
             let sql = format!(
-                "SELECT EXISTS (SELECT FROM strata_bulk s WHERE {unfound} AND num_nonnulls({}) > 0)",
+                "SELECT EXISTS (SELECT FROM {} s WHERE {unfound} AND num_nonnulls({}) > 0)",
+                source.plain,
                 list(&written, "s.")
             );
             let refused: bool =
@@ -309,7 +383,7 @@ impl<'a> Writer<'a> {
 
     /// `strata_bulk_w<node>`: the distinct written values under `node`, with the first row
     /// that wrote them and how many did.
-    async fn gather(&self, tx: &Transaction<'_>, node: usize, matched: &Match) -> Result<(), Error> {
+    async fn gather(&self, tx: &Transaction<'_>, node: usize, matched: &Match, source: &Source) -> Result<(), Error> {
         let mut columns = Self::identity(matched);
         let others: Vec<usize> = self.written(node).into_iter().filter(|c| !columns.contains(c)).collect();
         columns.extend(others);
@@ -321,7 +395,8 @@ impl<'a> Writer<'a> {
         tx.batch_execute(&format!(
             "CREATE TEMP TABLE strata_bulk_w{node} ON COMMIT DROP AS \
              SELECT {listed}, min(strata_row) AS strata_first, count(*) AS strata_rows \
-             FROM strata_bulk WHERE {filter} GROUP BY {listed}"
+             FROM {} s WHERE {filter} GROUP BY {listed}",
+            source.numbered
         ))
         .await
         .map_err(Error::postgres("gathering the rows' entities"))
@@ -438,17 +513,20 @@ impl<'a> Writer<'a> {
 
     /// Finds the entities of the referenced node `node` the rows name, creating the missing ones
     /// (`strata_bulk_k<node>`), and under [`EntityConflicts::Update`] gives the existing ones the
-    /// written values; then writes their extensions.
+    /// written values; then writes their extensions. Returns whether some of its entities have a
+    /// NULL identifying value (`strata_bulk_z<node>`); `nulls` says so of the nodes before.
     async fn resolve(
         &self,
         tx: &Transaction<'_>,
         node: usize,
         matched: &Match,
         policy: EntityConflicts,
-    ) -> Result<(), Error> {
+        nulls: &[bool],
+    ) -> Result<bool, Error> {
         let physical = &self.table.nodes[node];
         let key = ident(physical.key.as_str())?;
         let me = alias(node);
+        let mut with_nulls = false;
         let (source, entity_key) = match matched {
             Match::Unique(columns) => {
                 let names = columns
@@ -466,17 +544,29 @@ impl<'a> Writer<'a> {
                 tx.batch_execute(&format!("CREATE TEMP TABLE strata_bulk_k{node} ON COMMIT DROP AS {found}"))
                     .await
                     .map_err(Error::postgres(format!("finding the rows of {}", physical.table)))?;
-                self.create(tx, node, columns).await?;
-                tx.batch_execute(&format!("ANALYZE strata_bulk_k{node}"))
+                self.create(tx, node, columns, nulls).await?;
+                // The few entities with a NULL identifying value, joined apart (see the module).
+                tx.batch_execute(&format!(
+                    "ANALYZE strata_bulk_k{node}; \
+                     CREATE TEMP TABLE strata_bulk_z{node} ON COMMIT DROP AS \
+                     SELECT * FROM strata_bulk_k{node} WHERE num_nulls({}) > 0; \
+                     ANALYZE strata_bulk_z{node}",
+                    list(columns, "")
+                ))
+                .await
+                .map_err(Error::postgres("finding the rows' entities"))?;
+                with_nulls = tx
+                    .query_one(&format!("SELECT EXISTS (SELECT FROM strata_bulk_z{node})"), &[])
                     .await
-                    .map_err(Error::postgres("finding the rows' entities"))?;
+                    .map_err(Error::postgres("finding the rows' entities"))?
+                    .get(0);
                 let same = same("k", "s", columns);
                 (format!("strata_bulk_w{node} s JOIN strata_bulk_k{node} k ON {same}"), "k.strata_id".to_string())
             }
             Match::Link(link) => (format!("strata_bulk_w{node} s"), format!("s.c{link}")),
         };
         if policy == EntityConflicts::Update {
-            self.update(tx, node, &source, &entity_key, matched).await?;
+            self.update(tx, node, &source, &entity_key, matched, nulls).await?;
         }
         let only_new = match (matched, policy) {
             (Match::Unique(_), EntityConflicts::Cancel | EntityConflicts::Keep) => "k.strata_new",
@@ -484,14 +574,16 @@ impl<'a> Writer<'a> {
             (_, EntityConflicts::Update) => "true",
         };
         for extension in self.routing.nodes[node].extensions.clone() {
-            self.insert_extension(tx, extension, &source, &entity_key, only_new, "s.strata_first").await?;
+            let parents = Parents { from: &source, key: &entity_key, only: only_new, first: "s.strata_first" };
+            self.insert_extension(tx, extension, &parents, nulls).await?;
         }
-        Ok(())
+        Ok(with_nulls)
     }
 
     /// Creates the entities of `node` no row of its table has yet, adding them to
-    /// `strata_bulk_k<node>` (as new).
-    async fn create(&self, tx: &Transaction<'_>, node: usize, unique: &[usize]) -> Result<(), Error> {
+    /// `strata_bulk_k<node>` (as new). Without `ON CONFLICT`: an entity another transaction made
+    /// meanwhile fails the write on its unique constraint rather than leaving rows unlinked.
+    async fn create(&self, tx: &Transaction<'_>, node: usize, unique: &[usize], nulls: &[bool]) -> Result<(), Error> {
         let physical = &self.table.nodes[node];
         let me = alias(node);
         let (mut names, mut values) = (Vec::new(), Vec::new());
@@ -505,7 +597,7 @@ impl<'a> Writer<'a> {
                 values.push(view::write(&self.table.columns[column], format!("s.c{column}")));
             }
         }
-        let (joins, links) = self.links(node, "s")?;
+        let (joins, links) = self.links(node, "s", nulls)?;
         for (link, value) in links {
             names.push(link);
             values.push(value);
@@ -541,6 +633,7 @@ impl<'a> Writer<'a> {
         source: &str,
         entity_key: &str,
         matched: &Match,
+        nulls: &[bool],
     ) -> Result<(), Error> {
         let physical = &self.table.nodes[node];
         let me = alias(node);
@@ -550,7 +643,7 @@ impl<'a> Writer<'a> {
             names.push(ident(self.table.columns[column].column.as_str())?.to_string());
             values.push(view::write(&self.table.columns[column], format!("s.c{column}")));
         }
-        let (joins, links) = self.links(node, "s")?;
+        let (joins, links) = self.links(node, "s", nulls)?;
         for (link, value) in links {
             names.push(link);
             values.push(value);
@@ -581,47 +674,56 @@ impl<'a> Writer<'a> {
         tx.batch_execute(&sql).await.map_err(Error::postgres(format!("updating the rows of {}", physical.table)))
     }
 
-    /// The anchor's rows, each joined to its entities.
-    async fn insert_anchor(&self, tx: &Transaction<'_>, keyed: bool) -> Result<u64, Error> {
+    /// The anchor's rows, each joined to its entities; `sequence` is the parameter the key's
+    /// value draws from, if any.
+    async fn insert_anchor(
+        &self,
+        tx: &Transaction<'_>,
+        source: &Source,
+        sequence: Option<&String>,
+        nulls: &[bool],
+    ) -> Result<u64, Error> {
         let anchor = &self.table.nodes[0];
         let key_column = self.table.key().and_then(|key| self.table.columns.iter().position(|c| c.name == key.name));
         let (mut names, mut values) = (Vec::new(), Vec::new());
-        if keyed {
+        if let Some(key) = &source.key {
             names.push(ident(anchor.key.as_str())?.to_string());
-            values.push("s.strata_key".to_string());
+            values.push(key.clone());
         }
         for column in self.own(0) {
-            if keyed && Some(column) == key_column {
+            if source.key.is_some() && Some(column) == key_column {
                 continue;
             }
             names.push(ident(self.table.columns[column].column.as_str())?.to_string());
             values.push(view::write(&self.table.columns[column], format!("s.c{column}")));
         }
-        let (joins, links) = self.links(0, "s")?;
+        let (joins, links) = self.links(0, "s", nulls)?;
         for (link, value) in links {
             names.push(link);
             values.push(value);
         }
         let sql = format!(
-            "INSERT INTO {} AS t0 ({}) SELECT {} FROM strata_bulk s{joins}",
+            "INSERT INTO {} AS t0 ({}) SELECT {} FROM {} s{joins}",
             anchor.table,
             names.join(", "),
-            values.join(", ")
+            values.join(", "),
+            source.plain
         );
-        tx.execute(&sql, &[]).await.map_err(Error::postgres(format!("writing the rows of {}", anchor.table)))
+        match sequence {
+            Some(sequence) => tx.execute(&sql, &[sequence]).await,
+            None => tx.execute(&sql, &[]).await,
+        }
+        .map_err(Error::postgres(format!("writing the rows of {}", anchor.table)))
     }
 
-    /// Upserts the rows of the extension `node` from `source` (rows as `s`), keyed by `key`,
-    /// for the rows where `condition` holds and a value is written (the `first` of several for
-    /// one key); then its own extensions.
+    /// Upserts the rows of the extension `node` for its `parents` that write a value in it;
+    /// then its own extensions.
     fn insert_extension<'b>(
         &'b self,
         tx: &'b Transaction<'_>,
         node: usize,
-        source: &'b str,
-        key: &'b str,
-        condition: &'b str,
-        first: &'b str,
+        parents: &'b Parents<'b>,
+        nulls: &'b [bool],
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), Error>> + Send + 'b>> {
         Box::pin(async move {
             let written = self.written(node);
@@ -630,12 +732,12 @@ impl<'a> Writer<'a> {
             }
             let physical = &self.table.nodes[node];
             let key_name = ident(physical.key.as_str())?;
-            let (mut names, mut values) = (vec![key_name.to_string()], vec![key.to_string()]);
+            let (mut names, mut values) = (vec![key_name.to_string()], vec![parents.key.to_string()]);
             for column in self.own(node) {
                 names.push(ident(self.table.columns[column].column.as_str())?.to_string());
                 values.push(view::write(&self.table.columns[column], format!("s.c{column}")));
             }
-            let (joins, links) = self.links(node, "s")?;
+            let (joins, links) = self.links(node, "s", nulls)?;
             for (link, value) in links {
                 names.push(link);
                 values.push(value);
@@ -644,10 +746,14 @@ impl<'a> Writer<'a> {
             let conflict =
                 if sets.is_empty() { "DO NOTHING".to_string() } else { format!("DO UPDATE SET {}", sets.join(", ")) };
             let sql = format!(
-                "INSERT INTO {table} AS {me} ({names}) SELECT DISTINCT ON ({key}) {values} FROM {source}{joins} \
-                 WHERE {condition} AND num_nonnulls({written}) > 0 ORDER BY {key}, {first} \
+                "INSERT INTO {table} AS {me} ({names}) SELECT DISTINCT ON ({key}) {values} FROM {from}{joins} \
+                 WHERE {only} AND num_nonnulls({written}) > 0 ORDER BY {key}, {first} \
                  ON CONFLICT ({key_name}) {conflict}",
                 table = physical.table,
+                key = parents.key,
+                from = parents.from,
+                only = parents.only,
+                first = parents.first,
                 me = alias(node),
                 names = names.join(", "),
                 values = values.join(", "),
@@ -655,7 +761,7 @@ impl<'a> Writer<'a> {
             );
             tx.batch_execute(&sql).await.map_err(Error::postgres(format!("writing the rows of {}", physical.table)))?;
             for extension in self.routing.nodes[node].extensions.clone() {
-                self.insert_extension(tx, extension, source, key, condition, first).await?;
+                self.insert_extension(tx, extension, parents, nulls).await?;
             }
             Ok(())
         })
@@ -668,7 +774,7 @@ impl<'a> Writer<'a> {
 
     /// The joins from rows `row` to the entities of `node`'s references found by their unique
     /// columns, and each link column with its value (NULL where the row writes nothing there).
-    fn links(&self, node: usize, row: &str) -> Result<(String, Vec<(String, String)>), Error> {
+    fn links(&self, node: usize, row: &str, nulls: &[bool]) -> Result<(String, Vec<(String, String)>), Error> {
         let mut joins = String::new();
         let mut links = Vec::new();
         for &child in &self.routing.nodes[node].references {
@@ -683,18 +789,16 @@ impl<'a> Writer<'a> {
             }
             let equal: Vec<String> = unique.iter().map(|c| format!("k{child}.c{c} = {row}.c{c}")).collect();
             joins.push_str(&format!(" LEFT JOIN strata_bulk_k{child} k{child} ON {}", equal.join(" AND ")));
-            joins.push_str(&format!(
-                " LEFT JOIN (SELECT * FROM strata_bulk_k{child} WHERE num_nulls({}) > 0) z{child} ON {}",
-                list(unique, ""),
-                same(&format!("z{child}"), row, unique)
-            ));
-            links.push((
-                ident(column)?.to_string(),
-                format!(
-                    "CASE WHEN num_nonnulls({}) > 0 THEN coalesce(k{child}.strata_id, z{child}.strata_id) END",
-                    list(&written, &format!("{row}."))
-                ),
-            ));
+            let mut found = format!("k{child}.strata_id");
+            if nulls[child] {
+                joins.push_str(&format!(
+                    " LEFT JOIN strata_bulk_z{child} z{child} ON {}",
+                    same(&format!("z{child}"), row, unique)
+                ));
+                found = format!("coalesce({found}, z{child}.strata_id)");
+            }
+            let any = list(&written, &format!("{row}."));
+            links.push((ident(column)?.to_string(), format!("CASE WHEN num_nonnulls({any}) > 0 THEN {found} END")));
         }
         Ok((joins, links))
     }

@@ -175,8 +175,8 @@ pub async fn describe(client: &impl GenericClient, schema: &str, id: i32) -> Res
             reason: format!("schema {schema:?} has no model {id}"),
         });
     };
-    // Single-column foreign keys of the schema's tables: (table, column) → referenced table.
-    let keys: Vec<((String, String, String), (String, String))> = client
+    // Single-column foreign keys of the schema's tables.
+    let keys: Vec<ForeignKey> = client
         .query(
             "SELECT n.nspname::text, c.relname::text, a.attname::text, fn.nspname::text, fc.relname::text \
              FROM pg_constraint k \
@@ -189,7 +189,7 @@ pub async fn describe(client: &impl GenericClient, schema: &str, id: i32) -> Res
         .await
         .map_err(Error::postgres("reading the schema's foreign keys"))?
         .iter()
-        .map(|row| ((row.get(0), row.get(1), row.get(2)), (row.get(3), row.get(4))))
+        .map(|row| ForeignKey { from: (row.get(0), row.get(1), row.get(2)), to: (row.get(3), row.get(4)) })
         .collect();
     let named = |table: &QualifiedName| (table.schema.as_str().to_string(), table.name.as_str().to_string());
     let tables = mapping
@@ -215,9 +215,9 @@ pub async fn describe(client: &impl GenericClient, schema: &str, id: i32) -> Res
                 .filter(|column| column.reads.is_empty())
                 .filter_map(|column| {
                     let (schema, name) = named(&table.nodes[column.node].table);
-                    let (_, target) =
-                        keys.iter().find(|(from, _)| *from == (schema.clone(), name.clone(), column.column.clone()))?;
-                    let other = mapping.tables.iter().find(|other| named(&other.nodes[0].table) == *target)?;
+                    let from = (schema, name, column.column.clone());
+                    let key = keys.iter().find(|key| key.from == from)?;
+                    let other = mapping.tables.iter().find(|other| named(&other.nodes[0].table) == key.to)?;
                     Some(ModelLink { column: column.name.clone(), table: other.name.clone() })
                 })
                 .collect();
@@ -231,4 +231,10 @@ pub async fn describe(client: &impl GenericClient, schema: &str, id: i32) -> Res
         })
         .collect();
     Ok(ModelDetail { model, tables })
+}
+
+/// A single-column foreign key: (schema, table, column) → (schema, table).
+struct ForeignKey {
+    from: (String, String, String),
+    to: (String, String),
 }
