@@ -214,6 +214,8 @@ describe('helpers', () => {
   it('knows which kinds change the sidebar', () => {
     expect(changesCatalog('import')).toBe(true);
     expect(changesCatalog('delete_table')).toBe(true);
+    // A model step creates, changes and removes tables: its undo too.
+    expect(changesCatalog('model')).toBe(true);
     expect(changesCatalog('edit')).toBe(false);
   });
 });

@@ -336,6 +336,7 @@ const CATALOG_KINDS = new Set([
   'create_schema',
   'rename_schema',
   'delete_schema',
+  'model',
 ]);
 
 /** Whether undoing or redoing an action of `kind` changes the list of schemas and tables. */

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError, type Fetch } from './api';
 import {
+  appendGroups,
   commitImport,
   defaultMapping,
   describeProblem,
@@ -100,11 +101,68 @@ describe('import parsers', () => {
     );
     expect(failed.kind).toBe('failed');
     if (failed.kind === 'failed') {
-      expect(failed.status.error).toEqual({ title: 'Unprocessable', detail: 'invalid input syntax for type integer: "x"', line: 12, column: 'qty' });
+      expect(failed.status.error).toEqual({
+        title: 'Unprocessable',
+        detail: 'invalid input syntax for type integer: "x"',
+        line: 12,
+        column: 'qty',
+        conflicts: [],
+      });
       expect(describeProblem(failed.status.error!)).toBe('Line 12, column “qty”: invalid input syntax for type integer: "x"');
     }
     expect(() => parseImportEvent('progress', 'not json')).toThrow(/not JSON/);
     expect(() => parseImportEvent('other', '{}')).toThrow(/unknown event/);
+  });
+
+  it('reads the rows an append through an earlier model refused', () => {
+    const error = new ApiError({
+      kind: 'problem',
+      status: 409,
+      title: 'Entity conflict',
+      detail: '2 written rows disagree with the rows of customers they link to',
+      type: 'https://strata.dev/problems/entity-conflict',
+      problem: {
+        conflicts: [
+          { table: 'customers', key: { 'Customer Email': 'a@x' }, column: 'City', existing: 'Lisbon', written: 'Porto', rows: 2 },
+          { table: 'customers', key: null, column: 'Country', existing: null, written: 12, rows: 1 },
+          'not a conflict',
+        ],
+      },
+    });
+    expect(problemOf(error).conflicts).toEqual([
+      { table: 'customers', key: { 'Customer Email': 'a@x' }, column: 'City', existing: 'Lisbon', written: 'Porto', rows: 2 },
+      { table: 'customers', key: {}, column: 'Country', existing: null, written: '12', rows: 1 },
+    ]);
+    // The same problem as a failed import's `error`, from the event stream.
+    const failed = parseImportEvent(
+      'failed',
+      JSON.stringify({ ...statusBody, state: 'failed', error: { ...error.problem, type: error.type, title: error.title, status: 409 } }),
+    );
+    expect(failed.kind === 'failed' && failed.status.error?.conflicts).toHaveLength(2);
+    // Another problem's `conflicts` are not entity conflicts.
+    const other = new ApiError({ kind: 'problem', status: 409, title: 'x', problem: { conflicts: [{ table: 't', column: 'c' }] } });
+    expect(problemOf(other).conflicts).toEqual([]);
+  });
+
+  it('offers the current tables, then each earlier model’s, newest first', () => {
+    const groups = appendGroups(
+      'public',
+      [
+        { name: 'orders', kind: 'table' },
+        { name: 'report', kind: 'view' },
+        { name: 'customers', kind: 'table' },
+      ],
+      [
+        { id: 1, name: 'v1', pgSchema: 'public_v1', tables: ['orders'] },
+        { id: 2, name: 'v2', pgSchema: 'public_v2', tables: ['orders', 'customers'] },
+        { id: 3, name: 'v3', pgSchema: 'public_v3', tables: [] },
+      ],
+    );
+    expect(groups).toEqual([
+      { label: 'Current tables', schema: 'public', model: null, tables: ['orders', 'customers'] },
+      { label: 'Model v2 (earlier, public_v2)', schema: 'public_v2', model: 'v2', tables: ['orders', 'customers'] },
+      { label: 'Model v1 (earlier, public_v1)', schema: 'public_v1', model: 'v1', tables: ['orders'] },
+    ]);
   });
 
   it('keeps the line of an ApiError', () => {
@@ -166,8 +224,16 @@ describe('import calls', () => {
     await patchImport('main', 'public', 'id 1', { dateOrder: 'dmy', header: false, delimiter: ';' }, { fetch });
     await commitImport('main', 'public', 'id 1', { table: 'orders' }, { fetch });
     await commitImport('main', 'public', 'id 1', { appendTo: 'orders', mapping: { Qty: 'qty', Note: null } }, { fetch });
+    await commitImport(
+      'main',
+      'public',
+      'id 1',
+      { appendTo: 'orders', mapping: { City: 'City' }, schema: 'public_v1', entityConflicts: 'update' },
+      { fetch },
+    );
     expect(urls).toEqual([
       'PATCH /api/v1/databases/main/schemas/public/imports/id%201',
+      'POST /api/v1/databases/main/schemas/public/imports/id%201/commit',
       'POST /api/v1/databases/main/schemas/public/imports/id%201/commit',
       'POST /api/v1/databases/main/schemas/public/imports/id%201/commit',
     ]);
@@ -175,6 +241,7 @@ describe('import calls', () => {
       { delimiter: ';', header: false, date_order: 'dmy' },
       { table: 'orders' },
       { append_to: 'orders', mapping: { Qty: 'qty', Note: null } },
+      { append_to: 'orders', mapping: { City: 'City' }, schema: 'public_v1', entity_conflicts: 'update' },
     ]);
   });
 });

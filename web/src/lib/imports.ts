@@ -19,6 +19,7 @@ import {
   array,
   type CallOptions,
   getJson,
+  isRecord,
   optionalString,
   readJson,
   record,
@@ -86,7 +87,35 @@ export interface ImportProblem {
   detail: string | null;
   line: number | null;
   column: string | null;
+  /** Rows that disagree with the entities they link to (a 409 `entity-conflict`); empty otherwise. */
+  conflicts: EntityConflict[];
 }
+
+/**
+ * A row written through an earlier model whose linked entity (a row of an
+ * extracted table, found by its key) holds another value (`EntityConflict`).
+ */
+export interface EntityConflict {
+  /** The extracted table. */
+  table: string;
+  /** The entity's key, by column. */
+  key: Record<string, unknown>;
+  /** The column that differs. */
+  column: string;
+  /** The entity's value, as text. */
+  existing: string | null;
+  /** The value the file has, as text. */
+  written: string | null;
+  /** How many rows of the file say so. */
+  rows: number;
+}
+
+/**
+ * What an append through an earlier model does with a row whose entity exists
+ * with other values: stop and list them (`cancel`, the default), `update` the
+ * entity (every row sharing it sees the change), or `keep` it as it is.
+ */
+export type EntityConflictChoice = 'cancel' | 'update' | 'keep';
 
 /** `ImportStatus`: how a committed import is going. */
 export interface ImportStatus {
@@ -117,10 +146,19 @@ export interface ImportChanges {
   columns?: { name: string; type: string; skip: boolean }[];
 }
 
-/** What to commit into: a new table, or an existing one with a column mapping. */
+/**
+ * What to commit into: a new table, or an existing one with a column mapping.
+ * An append may go to another schema's table (`schema`: an earlier model's
+ * views, to import in the format of that model), with `entityConflicts`.
+ */
 export type CommitTarget =
   | { table: string }
-  | { appendTo: string; mapping: Record<string, string | null> };
+  | {
+      appendTo: string;
+      mapping: Record<string, string | null>;
+      schema?: string | undefined;
+      entityConflicts?: EntityConflictChoice | undefined;
+    };
 
 /** What is uploaded: a file, or pasted cells (sent as `pasted.tsv`). */
 export type UploadSource = { file: File } | { text: string };
@@ -228,7 +266,15 @@ export function commitImport(
   target: CommitTarget,
   options: CallOptions = {},
 ): Promise<ImportStatus> {
-  const body = 'table' in target ? { table: target.table } : { append_to: target.appendTo, mapping: target.mapping };
+  const body =
+    'table' in target
+      ? { table: target.table }
+      : {
+          append_to: target.appendTo,
+          mapping: target.mapping,
+          ...(target.schema !== undefined ? { schema: target.schema } : {}),
+          ...(target.entityConflicts !== undefined ? { entity_conflicts: target.entityConflicts } : {}),
+        };
   return sendJson('POST', `${importsPath(db, schema)}/${seg(id)}/commit`, body, parseStatus, options);
 }
 
@@ -456,13 +502,32 @@ export function parseProblem(value: unknown): ImportProblem {
     detail: typeof p.detail === 'string' ? p.detail : null,
     line: typeof line === 'number' && Number.isFinite(line) ? line : null,
     column: typeof column === 'string' ? column : typeof column === 'number' ? String(column) : null,
+    conflicts: typeof p.type === 'string' && p.type.endsWith('entity-conflict') ? entityConflicts(p.conflicts) : [],
   };
+}
+
+/** Reads the `conflicts` of an `entity-conflict` problem, leaving out entries it cannot read. */
+function entityConflicts(value: unknown): EntityConflict[] {
+  if (!Array.isArray(value)) return [];
+  const text = (v: unknown) => (v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v));
+  return value.flatMap((c: unknown) => {
+    if (!isRecord(c) || typeof c.table !== 'string' || typeof c.column !== 'string') return [];
+    return [
+      {
+        table: c.table,
+        key: isRecord(c.key) ? c.key : {},
+        column: c.column,
+        existing: text(c.existing),
+        written: text(c.written),
+        rows: typeof c.rows === 'number' ? c.rows : 1,
+      },
+    ];
+  });
 }
 
 /** An `ApiError` as an import problem, keeping its `line` and `column` extensions. */
 export function problemOf(error: ApiError): ImportProblem {
-  const problem = parseProblem({ ...error.problem, title: error.title, detail: error.detail ?? null });
-  return problem;
+  return parseProblem({ ...error.problem, title: error.title, detail: error.detail ?? null, type: error.type });
 }
 
 /** One sentence for a problem: `Line 12, column "qty": invalid input syntax ...`. */
@@ -549,6 +614,36 @@ export function defaultMapping(sources: ImportColumn[], targets: Column[]): Reco
     if (loose) used.add(loose.name);
   }
   return mapping;
+}
+
+/** The tables an append can go to, in one group per model: the current one first, then earlier ones, newest first. */
+export interface AppendGroup {
+  /** For people: `Current tables`, `Model v1 (earlier)`. */
+  label: string;
+  /** The PostgreSQL schema of the group's tables. */
+  schema: string;
+  /** The earlier model's name; `null` for the current tables. */
+  model: string | null;
+  tables: string[];
+}
+
+/**
+ * The append targets of an import into `schema`: its own tables (not views),
+ * then each earlier model's tables (views the server writes through to the
+ * current tables, set-based), so a file can be imported in the format of
+ * any model. Models without tables are left out.
+ */
+export function appendGroups(
+  schema: string,
+  tables: readonly { name: string; kind: string }[],
+  earlier: readonly { name: string; pgSchema: string; id: number; tables: readonly string[] }[],
+): AppendGroup[] {
+  const current: AppendGroup = { label: 'Current tables', schema, model: null, tables: tables.filter((t) => t.kind !== 'view').map((t) => t.name) };
+  const models = [...earlier]
+    .sort((a, b) => b.id - a.id)
+    .filter((m) => m.tables.length > 0)
+    .map((m) => ({ label: `Model ${m.name} (earlier, ${m.pgSchema})`, schema: m.pgSchema, model: m.name, tables: [...m.tables] }));
+  return [current, ...models];
 }
 
 /** Target columns chosen by more than one source column, which the server would refuse. */

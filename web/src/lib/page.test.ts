@@ -30,6 +30,16 @@ describe('pages', () => {
     expect(parsePage('/import', '')).toEqual({ kind: 'import', import: { db: undefined, schema: undefined, id: undefined } });
   });
 
+  it('round-trips the model timeline', () => {
+    const page: Page = { kind: 'models', models: { db: 'main', schema: 'my "schema"', model: 2 } };
+    expect(pageUrl(page)).toBe('/models?db=main&schema=my+%22schema%22&model=2');
+    expect(roundTrip(page)).toEqual(page);
+    expect(parsePage('/models', '?db=main&schema=public')).toEqual({ kind: 'models', models: { db: 'main', schema: 'public', model: undefined } });
+    expect(parsePage('/models', '?db=main&schema=public&model=x')).toMatchObject({ models: { model: undefined } });
+    // Without a schema there is no timeline to show.
+    expect(parsePage('/models', '?db=main').kind).toBe('route');
+  });
+
   it('leaves other paths to the table route', () => {
     expect(parsePage('/', '')).toEqual({ kind: 'route', route: {} });
     expect(pageUrl({ kind: 'route', route: { db: 'main', schema: 'public' } })).toBe('/db/main/public');

@@ -5,7 +5,9 @@
  *
  * - `/db/{db}/{schema}/{table}/row/{key}`: one record (`route.row`, read by `route.ts`);
  * - `/import?db=&schema=&id=`: the import wizard, with its upload's id once
- *   there is one, so a reload comes back to the same step.
+ *   there is one, so a reload comes back to the same step;
+ * - `/models?db=&schema=&model=`: a schema's model timeline, with the model
+ *   whose diagram is shown.
  */
 import { parseRoute, routeUrl, type Route } from './route';
 
@@ -20,8 +22,19 @@ export interface ImportPage {
   id?: string | undefined;
 }
 
+/** Which schema's models the timeline shows. */
+export interface ModelsPage {
+  db: string;
+  schema: string;
+  /** The model whose diagram is open; the current one when absent. */
+  model?: number | undefined;
+}
+
 /** What the URL shows. */
-export type Page = { kind: 'route'; route: PageRoute } | { kind: 'import'; import: ImportPage };
+export type Page =
+  | { kind: 'route'; route: PageRoute }
+  | { kind: 'import'; import: ImportPage }
+  | { kind: 'models'; models: ModelsPage };
 
 /** Reads a page from a path and query string. */
 export function parsePage(pathname: string, search: string): Page {
@@ -37,6 +50,15 @@ export function parsePage(pathname: string, search: string): Page {
       },
     };
   }
+  if (parts[0] === 'models' && parts.length === 1) {
+    const params = new URLSearchParams(search);
+    const db = params.get('db');
+    const schema = params.get('schema');
+    const model = Number(params.get('model') ?? '');
+    if (db && schema) {
+      return { kind: 'models', models: { db, schema, model: Number.isSafeInteger(model) && model > 0 ? model : undefined } };
+    }
+  }
   return { kind: 'route', route: parseRoute(pathname, search) };
 }
 
@@ -49,6 +71,11 @@ export function pageUrl(page: Page): string {
     if (page.import.id) params.set('id', page.import.id);
     const query = params.toString();
     return `/import${query ? `?${query}` : ''}`;
+  }
+  if (page.kind === 'models') {
+    const params = new URLSearchParams({ db: page.models.db, schema: page.models.schema });
+    if (page.models.model !== undefined) params.set('model', String(page.models.model));
+    return `/models?${params.toString()}`;
   }
   return routeUrl(page.route);
 }

@@ -1,0 +1,197 @@
+// Browser test of refining a data model as a user would: import the flat
+// orders export, extract its customers into a table of their own through
+// Refine (with a preview), edit a customer's city in the flat model (v1),
+// see the city in the customers table of the current model, then undo the
+// extraction from the History and get the flat table back.
+//
+//   STRATA_BIN=target/debug/strata node --test models.test.mjs
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { after, before, describe } from 'node:test';
+import { editCell, gridUrl, tablePath, waitForCell, waitForRowCount, waitForSaves } from './grid.mjs';
+import { Harness, REPO, screenshot } from './harness.mjs';
+
+const h = new Harness();
+
+/** The orders export: 200 orders of 10 customers, each row repeating its customer's name, e-mail, city and country. */
+const ordersCsv = () => execFileSync('python3', [path.resolve(REPO, '../shared/bench/gen_orders.py'), '200'], { encoding: 'utf8' });
+
+/** The extracted columns, and the one that identifies a customer. */
+const CUSTOMER = ['Customer Name', 'Customer Email', 'City', 'Country'];
+const KEY = 'Customer Email';
+/** A city no generated customer lives in, with a quote in it. */
+const NEW_CITY = 'Gent "Zuid"';
+
+/** The grid's column names, in order (the row number column left out). */
+async function columnNames(page) {
+  const headers = await page.getByRole('grid').getByRole('columnheader').allTextContents();
+  return headers.slice(1).map((text) => text.replace(/\s+/g, ' ').trim());
+}
+
+/** Waits until the grid's columns satisfy `test` (given their names, without types). */
+async function waitForColumns(page, test, what) {
+  const deadline = Date.now() + 15_000;
+  let names = [];
+  while (Date.now() < deadline) {
+    names = await page.evaluate(() =>
+      [...document.querySelectorAll('[role=grid] [role=columnheader] .name')].map((n) => n.textContent?.trim() ?? ''),
+    );
+    if (test(names)) return names;
+    await page.waitForTimeout(100);
+  }
+  assert.fail(`the grid's columns never ${what}: ${names.join(' | ')}`);
+}
+
+/** The index of the column named `name` among the grid's columns (for `#cell-R-C`). */
+async function columnIndex(page, name) {
+  const names = await columnNames(page);
+  const index = names.findIndex((text) => text.startsWith(`${name} `));
+  assert.ok(index >= 0, `no column ${name} in ${names.join(' | ')}`);
+  return index;
+}
+
+/** The schema's models, through the API. */
+async function models() {
+  const answer = await h.api('GET', `/databases/${encodeURIComponent(h.database)}/schemas/public/models`);
+  assert.equal(answer.status, 200, JSON.stringify(answer.body));
+  return answer.body;
+}
+
+/** Rows of `table` in PostgreSQL schema `schema` whose `column` equals `value`, through the API. */
+async function rowsWhere(schema, table, column, value) {
+  const query = new URLSearchParams({ [column]: `eq.${value}`, order: 'id.asc' });
+  const answer = await h.api(
+    'GET',
+    `/databases/${encodeURIComponent(h.database)}/schemas/${encodeURIComponent(schema)}/tables/${encodeURIComponent(table)}/rows?${query}`,
+  );
+  assert.equal(answer.status, 200, JSON.stringify(answer.body));
+  return answer.body.rows;
+}
+
+describe('refining the data model in the browser', { timeout: 300_000 }, () => {
+  before(() => h.start());
+  after(() => h.finish());
+
+  h.step('extracts customers, edits a city in the flat model, undoes the extraction', { timeout: 240_000 }, async () => {
+    const { page, errors } = await h.newPage();
+    try {
+      // Import the flat export through the wizard.
+      await page.goto(`${h.baseUrl}/`);
+      await page.getByTestId('import-open').click();
+      await page.getByTestId('import-db').selectOption(h.database);
+      await page.getByTestId('import-schema').selectOption('public');
+      await page.getByTestId('import-file').setInputFiles({ name: 'orders.csv', mimeType: 'text/csv', buffer: Buffer.from(ordersCsv()) });
+      await page.getByTestId('import-next').click();
+      await page.getByTestId('import-table-name').fill('orders');
+      await page.getByTestId('import-commit').click();
+      await page.getByTestId('import-done').waitFor({ timeout: 60_000 });
+      assert.match(await page.getByTestId('import-done').textContent(), /200/);
+      await page.getByTestId('import-open-table').click();
+      await waitForColumns(page, (names) => CUSTOMER.every((c) => names.includes(c)), 'showed the customer columns');
+
+      // The first order's customer, whose city the flat model will change.
+      const first = await h.api('GET', `${tablePath(h, 'orders')}/rows?order=id.asc&limit=1`);
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      const { [KEY]: email, City: oldCity } = first.body.rows[0];
+      assert.ok(email && oldCity, JSON.stringify(first.body.rows[0]));
+      const ordersOfCustomer = (await rowsWhere('public', 'orders', KEY, email)).length;
+      assert.ok(ordersOfCustomer > 1, 'the customer has several orders');
+
+      // Refine: extract the customer columns into customers, keyed by e-mail, previewed first.
+      await page.getByTestId('refine-open').click();
+      const dialog = page.getByTestId('refine-dialog');
+      await dialog.waitFor();
+      assert.equal(await dialog.getByTestId('refine-op').inputValue(), 'extract');
+      const columns = dialog.getByTestId('refine-columns');
+      for (const name of CUSTOMER) await columns.getByLabel(name, { exact: true }).check();
+      assert.equal(await dialog.getByTestId('refine-into').inputValue(), 'customers', 'the name is suggested from the columns');
+      await dialog.getByTestId('refine-keys').getByLabel(KEY, { exact: true }).check();
+      await dialog.getByTestId('refine-preview').click();
+      const result = dialog.getByTestId('refine-result');
+      await result.waitFor({ timeout: 30_000 });
+      assert.equal(await result.getAttribute('data-conflicts'), '0', await result.textContent());
+      assert.match(await dialog.getByTestId('refine-creates').textContent(), /customers/);
+      await screenshot(page, 'refine.png');
+      await dialog.getByTestId('refine-apply').click();
+      await dialog.waitFor({ state: 'detached', timeout: 60_000 });
+      await waitForColumns(
+        page,
+        (names) => names.includes('customers_id') && !CUSTOMER.some((c) => names.includes(c)),
+        'became orders linking to customers',
+      );
+
+      const [v1, v2] = await models();
+      assert.ok(v1 && v2 && !v1.current && v2.current, JSON.stringify([v1, v2]));
+      assert.equal(v2.pg_schema, 'public');
+
+      // The flat model (v1): the orders as imported, a view; editing a customer's city there.
+      await page.getByTestId('model-switch').selectOption(String(v1.id));
+      await page.waitForURL((url) => url.pathname === `/db/${encodeURIComponent(h.database)}/${encodeURIComponent(v1.pg_schema)}/orders`);
+      await page.getByTestId('model-notice').filter({ hasText: 'Model v1 — earlier model; edits go to the current tables.' }).waitFor();
+      await waitForColumns(page, (names) => CUSTOMER.every((c) => names.includes(c)), 'showed the flat columns');
+      const cityCol = await columnIndex(page, 'City');
+      await waitForCell(page, 0, await columnIndex(page, KEY), email);
+      await waitForCell(page, 0, cityCol, oldCity);
+      await editCell(page, 0, cityCol, NEW_CITY);
+      await waitForSaves(page);
+      await waitForCell(page, 0, cityCol, NEW_CITY);
+      // The customer changed, so every one of their orders reads the new city through v1.
+      const flat = await rowsWhere(v1.pg_schema, 'orders', KEY, email);
+      assert.equal(flat.length, ordersOfCustomer);
+      assert.ok(flat.every((row) => row.City === NEW_CITY), JSON.stringify(flat.map((row) => row.City)));
+
+      // The current model: orders link to customers; the customers table has the new city.
+      await page.getByTestId('model-switch').selectOption(String(v2.id));
+      await page.waitForURL((url) => url.pathname === new URL(gridUrl(h, 'orders')).pathname);
+      await waitForColumns(page, (names) => names.includes('customers_id'), 'showed the current orders');
+      assert.equal(await page.getByTestId('model-notice').count(), 0);
+      await page.goto(gridUrl(h, 'customers'));
+      await page.getByRole('searchbox', { name: 'Search' }).fill(email);
+      await page.waitForURL(/q=/);
+      await waitForRowCount(page, 1);
+      await waitForCell(page, 0, await columnIndex(page, 'City'), NEW_CITY);
+
+      // Undo the extraction from the History: the flat orders are back.
+      await page.goto(gridUrl(h, 'orders'));
+      await waitForColumns(page, (names) => names.includes('customers_id'), 'showed the current orders');
+      await page.getByTestId('history-open').click();
+      const extraction = page
+        .getByTestId('history-panel')
+        .locator('[data-testid=history-entry][data-undone=false]')
+        .filter({ hasText: /Extracted .*into customers/ });
+      await extraction.getByTestId('history-undo').click();
+      // The city edited since is a later change to the same data: an undo that would lose it is
+      // explained first, and taking that edit back too is the user's call.
+      const conflict = page.getByTestId('undo-conflict');
+      const outcome = await page.waitForFunction(
+        (customer) => {
+          if (document.querySelector('[data-testid=undo-conflict][open]')) return 'refused';
+          const names = [...document.querySelectorAll('[role=grid] [role=columnheader] .name')].map((n) => n.textContent?.trim());
+          return customer.every((c) => names.includes(c)) ? 'undone' : false;
+        },
+        CUSTOMER,
+        { timeout: 60_000 },
+      );
+      const refused = (await outcome.jsonValue()) === 'refused';
+      if (refused) {
+        assert.match(await conflict.getByTestId('undo-conflicts').textContent(), /Edited/);
+        await conflict.getByTestId('undo-cascade').click();
+        await conflict.waitFor({ state: 'detached' });
+      }
+      // Every column is back (a re-added column may come back at the end of the table).
+      await waitForColumns(
+        page,
+        (names) => CUSTOMER.every((c) => names.includes(c)) && !names.includes('customers_id'),
+        'came back flat',
+      );
+      await waitForCell(page, 0, await columnIndex(page, 'City'), refused ? oldCity : NEW_CITY);
+      assert.equal((await h.api('GET', tablePath(h, 'customers'))).status, 404, 'customers is gone');
+      assert.ok(!(await models()).some((model) => model.id === v2.id), 'model v2 is gone');
+      assert.deepEqual(errors, [], 'uncaught errors in the page');
+    } finally {
+      await page.close();
+    }
+  });
+});
