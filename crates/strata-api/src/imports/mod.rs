@@ -173,6 +173,10 @@ pub struct ImportCommit {
     /// out. Columns not named go to the table column of the same name, if any.
     #[serde(default)]
     pub mapping: BTreeMap<String, Option<String>>,
+    /// The schema of the table to make or append to, when it is not the import's: an earlier
+    /// model's schema (such as `public_v1`) imports "in the format of" that model.
+    #[serde(default)]
+    pub schema: Option<String>,
     /// For an append to a table of an earlier model (a view in its schema, such as
     /// `public_v1`): what to do with rows that disagree with the rows they link to (the file
     /// says a customer's city is Porto, the customers table says Lisbon). `cancel` (the
@@ -429,6 +433,7 @@ async fn resolve_destination(
     schema: &str,
     commit: ImportCommit,
 ) -> Result<(Ident, Target), ApiError> {
+    let schema = commit.schema.as_deref().unwrap_or(schema);
     let schema_name = schema_ident(state, db, schema).await?;
     let client = state.databases.client(db).await?;
     let target = match (commit.table, commit.append_to) {

@@ -223,7 +223,10 @@ impl LogicalTable {
 
     /// Joins `other`'s nodes to this table through `link` (for `other`'s anchor) and brings its
     /// columns `names` in, the first at index `positions[0]` of this table's columns and so on
-    /// (`positions` ascending).
+    /// (`positions` ascending). A node joined the same way as one this table has already (the
+    /// same table through the same link, as when columns were extracted and more were moved to
+    /// the same table later) is that node: one join, and writes find its rows by every column
+    /// the model shows of it.
     fn pull(
         &mut self,
         other: &LogicalTable,
@@ -231,22 +234,22 @@ impl LogicalTable {
         names: &[String],
         positions: &[usize],
     ) -> Result<(), MappingError> {
-        let offset = self.nodes.len();
+        let mut index = Vec::with_capacity(other.nodes.len());
         for node in &other.nodes {
             let link = match &node.link {
                 Link::Anchor => link.clone(),
                 Link::Reference { parent, column, unique } => {
-                    Link::Reference { parent: parent + offset, column: column.clone(), unique: unique.clone() }
+                    Link::Reference { parent: index[*parent], column: column.clone(), unique: unique.clone() }
                 }
-                Link::Extension { parent } => Link::Extension { parent: parent + offset },
+                Link::Extension { parent } => Link::Extension { parent: index[*parent] },
             };
-            self.nodes.push(Node { table: node.table.clone(), key: node.key.clone(), link });
+            index.push(self.join(Node { table: node.table.clone(), key: node.key.clone(), link }));
         }
         let mut placed: Vec<(usize, LogicalColumn)> = Vec::with_capacity(names.len());
         for (name, &position) in names.iter().zip(positions) {
             let column =
                 other.column(name).ok_or_else(|| broken(format!("{}.{name}", other.name), "the column is missing"))?;
-            placed.push((position, LogicalColumn { node: column.node + offset, ..column.clone() }));
+            placed.push((position, LogicalColumn { node: index[column.node], ..column.clone() }));
         }
         placed.sort_by_key(|(position, _)| *position);
         for (position, column) in placed {
@@ -254,6 +257,71 @@ impl LogicalTable {
             self.columns.insert(at, column);
         }
         Ok(())
+    }
+}
+
+impl LogicalTable {
+    /// Drops the nodes no column reads any more (nor any node under them), as when every
+    /// column a join was made for moved away in an earlier model.
+    fn prune(&mut self) {
+        let mut used = vec![false; self.nodes.len()];
+        used[0] = true;
+        for column in &self.columns {
+            let mut at = column.node;
+            while !used[at] {
+                used[at] = true;
+                at = match self.nodes[at].link {
+                    Link::Anchor => 0,
+                    Link::Reference { parent, .. } | Link::Extension { parent } => parent,
+                };
+            }
+        }
+        let mut index = Vec::with_capacity(self.nodes.len());
+        let mut kept = 0;
+        for &keep in &used {
+            index.push(kept);
+            kept += usize::from(keep);
+        }
+        let nodes = std::mem::take(&mut self.nodes);
+        self.nodes = nodes
+            .into_iter()
+            .zip(&used)
+            .filter(|(_, keep)| **keep)
+            .map(|(mut node, _)| {
+                match &mut node.link {
+                    Link::Anchor => {}
+                    Link::Reference { parent, .. } | Link::Extension { parent } => *parent = index[*parent],
+                }
+                node
+            })
+            .collect();
+        for column in &mut self.columns {
+            column.node = index[column.node];
+        }
+    }
+
+    /// Adds `node` unless a node joins the same table the same way; its index either way.
+    fn join(&mut self, node: Node) -> usize {
+        let same = self.nodes.iter().position(|have| {
+            have.table == node.table
+                && match (&have.link, &node.link) {
+                    (Link::Reference { parent: a, column: x, .. }, Link::Reference { parent: b, column: y, .. }) => {
+                        a == b && x == y
+                    }
+                    (Link::Extension { parent: a }, Link::Extension { parent: b }) => a == b,
+                    _ => false,
+                }
+        });
+        let Some(at) = same else {
+            self.nodes.push(node);
+            return self.nodes.len() - 1;
+        };
+        if let (Link::Reference { unique: have @ None, .. }, Link::Reference { unique: Some(found), .. }) =
+            (&mut self.nodes[at].link, node.link)
+        {
+            *have = Some(found);
+        }
+        at
     }
 }
 
@@ -333,6 +401,9 @@ impl Op {
                 let table = later.table_mut(table)?;
                 table.pull(&part, Link::Extension { parent: 0 }, columns, positions)?;
             }
+        }
+        for table in &mut later.tables {
+            table.prune();
         }
         later.tables.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(later)
@@ -433,6 +504,31 @@ mod tests {
             Link::Reference { parent: 1, column: "cities_id".into(), unique: Some(vec!["city".into()]) }
         );
         assert_eq!((orders.columns[2].node, orders.columns[2].column.as_str()), (2, "city"));
+    }
+
+    #[test]
+    fn columns_moved_to_an_extracted_table_share_its_join() {
+        // Model 3 (physical): orders → customers, which got city by a move after the extraction.
+        let physical = Mapping {
+            tables: vec![
+                plain("customers", &[("id", "bigint"), ("email", "text"), ("city", "text")]),
+                plain("orders", &[("id", "bigint"), ("customers_id", "bigint")]),
+            ],
+        };
+        let moved = Op::Move {
+            table: "orders".into(),
+            columns: vec!["city".into()],
+            positions: vec![2],
+            link: "customers_id".into(),
+            to: "customers".into(),
+            key: Some(vec!["email".into()]),
+        };
+        let extracted = extract("orders", &["email"], &[1], "customers", &["email"], "customers_id");
+        let model1 = extracted.backward(moved.backward(physical).unwrap()).unwrap();
+        let orders = &model1.tables[0];
+        assert_eq!(names(orders), ["id", "email", "city"]);
+        assert_eq!(orders.nodes.len(), 2, "one join to customers: {:?}", orders.nodes);
+        assert!(orders.columns[1..].iter().all(|column| column.node == 1));
     }
 
     #[test]
