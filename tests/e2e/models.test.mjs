@@ -1,8 +1,10 @@
 // Browser test of refining a data model as a user would: import the flat
 // orders export, extract its customers into a table of their own through
-// Refine (with a preview), edit a customer's city in the flat model (v1),
-// see the city in the customers table of the current model, then undo the
-// extraction from the History and get the flat table back.
+// Refine (with a preview), look at the models' timeline, edit a customer's
+// city in the flat model (v1), see the city in the customers table of the
+// current model, then undo the extraction from the History (the city edit is
+// in the way, so it is undone too) and get the flat table back. Saves the
+// README's refine.png and models.png.
 //
 //   STRATA_BIN=target/debug/strata node --test models.test.mjs
 
@@ -50,6 +52,20 @@ async function columnIndex(page, name) {
   const index = names.findIndex((text) => text.startsWith(`${name} `));
   assert.ok(index >= 0, `no column ${name} in ${names.join(' | ')}`);
   return index;
+}
+
+/**
+ * Whether the item (`Rename`, `Change type`, `Delete column`) of column
+ * `name`'s menu is available: `null` if so, else its tooltip saying why. Closes the menu.
+ */
+async function columnChange(page, name, item) {
+  await page.getByTestId(`column-menu-${name}`).click();
+  const entry = page.getByRole('menuitem', { name: new RegExp(`^${item}`) });
+  const unavailable = (await entry.getAttribute('aria-disabled')) === 'true';
+  const why = unavailable ? await entry.getAttribute('title') : null;
+  await page.keyboard.press('Escape');
+  await entry.waitFor({ state: 'detached' });
+  return why;
 }
 
 /** The schema's models, through the API. */
@@ -113,9 +129,14 @@ describe('refining the data model in the browser', { timeout: 300_000 }, () => {
       await result.waitFor({ timeout: 30_000 });
       assert.equal(await result.getAttribute('data-conflicts'), '0', await result.textContent());
       assert.match(await dialog.getByTestId('refine-creates').textContent(), /customers/);
+      // The preview says what will happen; once made, the step says what it did.
+      const summary = `${CUSTOMER.join(', ')} of orders into customers`;
+      assert.equal(await dialog.getByTestId('refine-summary').textContent(), `Will extract ${summary}`);
+      await dialog.getByTestId('refine-apply').scrollIntoViewIfNeeded();
       await screenshot(page, 'refine.png');
       await dialog.getByTestId('refine-apply').click();
       await dialog.waitFor({ state: 'detached', timeout: 60_000 });
+      assert.equal(await page.getByTestId('toast').locator('.text').textContent(), `Extracted ${summary}: now model v2`);
       await waitForColumns(
         page,
         (names) => names.includes('customers_id') && !CUSTOMER.some((c) => names.includes(c)),
@@ -126,11 +147,32 @@ describe('refining the data model in the browser', { timeout: 300_000 }, () => {
       assert.ok(v1 && v2 && !v1.current && v2.current, JSON.stringify([v1, v2]));
       assert.equal(v2.pg_schema, 'public');
 
+      // The timeline, at the current model: orders link to customers. Its table opens the grid.
+      await page.getByTestId('models-open').click();
+      const timeline = page.getByTestId('model-timeline');
+      await timeline.locator('[data-testid=model-entry][aria-current=true]').filter({ hasText: v2.name }).waitFor();
+      assert.equal(await timeline.getByTestId('model-entry').count(), 2);
+      await timeline.locator('[data-testid=model-diagram] path[data-from=orders][data-to=customers]').waitFor();
+      await screenshot(page, 'models.png');
+      await timeline.getByTestId('model-table').filter({ hasText: /^orders$/ }).click();
+      await page.waitForURL((url) => url.pathname === new URL(gridUrl(h, 'orders')).pathname);
+      await waitForColumns(page, (names) => names.includes('customers_id'), 'showed the current orders');
+      assert.equal(await columnChange(page, 'Product', 'Rename'), null, 'the current model renames columns');
+
       // The flat model (v1): the orders as imported, a view; editing a customer's city there.
       await page.getByTestId('model-switch').selectOption(String(v1.id));
       await page.waitForURL((url) => url.pathname === `/db/${encodeURIComponent(h.database)}/${encodeURIComponent(v1.pg_schema)}/orders`);
       await page.getByTestId('model-notice').filter({ hasText: 'Model v1 — earlier model; edits go to the current tables.' }).waitFor();
       await waitForColumns(page, (names) => CUSTOMER.every((c) => names.includes(c)), 'showed the flat columns');
+      // Its schema is reached through the models: the sidebar lists the schema, not its models' schemas.
+      const sidebar = page.getByRole('navigation', { name: 'Databases' });
+      await sidebar.locator('li[data-table="customers"]').waitFor();
+      assert.equal(await sidebar.getByRole('button', { name: 'public', exact: true }).count(), 1);
+      assert.equal(await sidebar.getByRole('button', { name: v1.pg_schema, exact: true }).count(), 0, 'no schema of views listed');
+      // Its columns are views: renaming, retyping or deleting one is for the current model.
+      for (const item of ['Rename', 'Change type', 'Delete column']) {
+        assert.match((await columnChange(page, 'City', item)) ?? 'available', /switch to the current model \(v2\)/, item);
+      }
       const cityCol = await columnIndex(page, 'City');
       await waitForCell(page, 0, await columnIndex(page, KEY), email);
       await waitForCell(page, 0, cityCol, oldCity);
@@ -162,31 +204,21 @@ describe('refining the data model in the browser', { timeout: 300_000 }, () => {
         .locator('[data-testid=history-entry][data-undone=false]')
         .filter({ hasText: /Extracted .*into customers/ });
       await extraction.getByTestId('history-undo').click();
-      // The city edited since is a later change to the same data: an undo that would lose it is
-      // explained first, and taking that edit back too is the user's call.
+      // The city edited since (in customers, through v1) is a later change to the extracted
+      // data: the undo is refused, explained, and the user takes that edit back too.
       const conflict = page.getByTestId('undo-conflict');
-      const outcome = await page.waitForFunction(
-        (customer) => {
-          if (document.querySelector('[data-testid=undo-conflict][open]')) return 'refused';
-          const names = [...document.querySelectorAll('[role=grid] [role=columnheader] .name')].map((n) => n.textContent?.trim());
-          return customer.every((c) => names.includes(c)) ? 'undone' : false;
-        },
-        CUSTOMER,
-        { timeout: 60_000 },
-      );
-      const refused = (await outcome.jsonValue()) === 'refused';
-      if (refused) {
-        assert.match(await conflict.getByTestId('undo-conflicts').textContent(), /Edited/);
-        await conflict.getByTestId('undo-cascade').click();
-        await conflict.waitFor({ state: 'detached' });
-      }
+      await conflict.waitFor({ timeout: 60_000 });
+      assert.match(await conflict.getByTestId('undo-conflicts').textContent(), /“Edited 1 cell in orders” by .* changed 1 row of customers\./);
+      assert.ok((await columnNames(page)).some((n) => n.startsWith('customers_id')), 'nothing is undone yet');
+      await conflict.getByTestId('undo-cascade').click();
+      await conflict.waitFor({ state: 'detached' });
       // Every column is back (a re-added column may come back at the end of the table).
       await waitForColumns(
         page,
         (names) => CUSTOMER.every((c) => names.includes(c)) && !names.includes('customers_id'),
         'came back flat',
       );
-      await waitForCell(page, 0, await columnIndex(page, 'City'), refused ? oldCity : NEW_CITY);
+      await waitForCell(page, 0, await columnIndex(page, 'City'), oldCity);
       assert.equal((await h.api('GET', tablePath(h, 'customers'))).status, 404, 'customers is gone');
       assert.ok(!(await models()).some((model) => model.id === v2.id), 'model v2 is gone');
       assert.deepEqual(errors, [], 'uncaught errors in the page');

@@ -21,14 +21,16 @@ pub struct Schema {
     pub name: String,
 }
 
-/// Lists the database's user schemas (not PostgreSQL's own, nor Strata's `strata`).
+/// Lists the database's user schemas (not PostgreSQL's own, nor Strata's `strata`, nor those
+/// holding an earlier model's views: the schema's models name them).
 #[utoipa::path(
     get,
     path = "/api/v1/databases/{db}/schemas",
     tag = "databases",
     params(("db" = String, Path, description = "The database")),
     responses(
-        (status = 200, description = "The schemas, by name", body = Vec<Schema>),
+        (status = 200, description = "The schemas, by name; an earlier model's views' schema (`public_v1`) is \
+         left out, though its tables open", body = Vec<Schema>),
         (status = 404, description = "No such database", body = crate::error::Problem,
          content_type = "application/problem+json"),
     )

@@ -286,3 +286,26 @@ async fn an_extraction_is_previewed_refused_made_written_through_and_undone() {
     assert_eq!(api.get(&api.models("public")).await.ok().as_array().unwrap().len(), 1);
     assert_eq!(flat(&api).await, before);
 }
+
+/// An earlier model's views are reached through the schema's models, so their schema is not
+/// listed as a schema of its own (yet opens); a schema merely named like one is listed.
+#[tokio::test]
+async fn an_earlier_models_schema_is_not_listed_among_the_schemas() {
+    let api = Api::new().await;
+    orders(&api).await;
+    let lookalike = r#"public_v1 "; drop"#;
+    api.sql(&format!("CREATE SCHEMA {}", quoted(lookalike))).await;
+    let schemas = format!("/api/v1/databases/{}/schemas", enc(api.db()));
+    let names = |list: Value| -> Vec<String> {
+        list.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_string()).collect()
+    };
+    let applied = api.post(&api.models("public"), &extract().to_string()).await;
+    assert_eq!(applied.status, StatusCode::CREATED, "{}", applied.text());
+    assert_eq!(names(api.get(&schemas).await.ok()), ["public", lookalike]);
+    let earlier = api.get(&format!("/api/v1/databases/{}/schemas/public_v1/tables", enc(api.db()))).await.ok();
+    assert_eq!(earlier[0]["name"], ORDERS, "{earlier}");
+
+    // A database without Strata's catalog of models lists every schema.
+    api.sql("DROP TABLE strata.model CASCADE").await;
+    assert_eq!(names(api.get(&schemas).await.ok()), ["public", "public_v1", lookalike]);
+}

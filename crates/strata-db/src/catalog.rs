@@ -3,7 +3,8 @@
 //! of types (`format_type`); the key of a view of an earlier model from `strata.model_view`.
 //!
 //! Strata's own schema (`strata`) and PostgreSQL's (`pg_catalog`, `information_schema`,
-//! `pg_toast*`, `pg_temp*`) are not user schemas: they are neither listed nor opened.
+//! `pg_toast*`, `pg_temp*`) are not user schemas: they are neither listed nor opened. A schema
+//! holding an earlier model's views (`public_v1`) is opened but not listed.
 
 use tokio_postgres::GenericClient;
 use tokio_postgres::types::Oid;
@@ -155,9 +156,23 @@ impl Relation {
     }
 }
 
-/// The user schemas of the database `client` is connected to, by name.
+/// The condition on `pg_namespace n` that leaves out the schemas holding an earlier model's views
+/// (`strata.model` rows older than their schema's newest whose schema still exists).
+const NOT_AN_EARLIER_MODEL: &str = "NOT EXISTS (SELECT 1 FROM strata.model m JOIN pg_namespace o ON o.oid = m.namespace \
+                                    WHERE m.pg_schema = n.nspname AND m.number < (SELECT max(l.number) \
+                                    FROM strata.model l WHERE l.namespace = m.namespace))";
+
+/// The user schemas of the database `client` is connected to, by name; not those holding an
+/// earlier model's views, which are reached through their schema's models.
 pub async fn schemas(client: &impl GenericClient) -> Result<Vec<String>, Error> {
-    let sql = format!("SELECT n.nspname::text FROM pg_namespace n WHERE {USER_SCHEMA} ORDER BY 1");
+    // A database Strata did not prepare has no catalog of models: every user schema is listed.
+    let models: bool = client
+        .query_one("SELECT to_regclass('strata.model') IS NOT NULL", &[])
+        .await
+        .map_err(Error::postgres("looking for the catalog of models"))?
+        .get(0);
+    let earlier = if models { format!(" AND {NOT_AN_EARLIER_MODEL}") } else { String::new() };
+    let sql = format!("SELECT n.nspname::text FROM pg_namespace n WHERE {USER_SCHEMA}{earlier} ORDER BY 1");
     let rows = client.query(&sql, &[]).await.map_err(Error::postgres("listing schemas"))?;
     Ok(rows.iter().map(|row| row.get(0)).collect())
 }

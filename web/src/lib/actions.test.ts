@@ -155,6 +155,12 @@ describe('the actions client', () => {
     expect(text).toBe('“Deleted column qty from orders” by postgres changed the structure of orders.');
   });
 
+  it('counts the rows of a conflict that names none', () => {
+    const later = { action: { ...action, summary: 'Edited 1 cell in orders' }, table: 'public.customers', keys: [], columns: [], reason: '' };
+    expect(conflictText({ ...later, rows: 1 })).toBe('“Edited 1 cell in orders” by postgres changed 1 row of customers.');
+    expect(conflictText({ ...later, rows: 3 })).toBe('“Edited 1 cell in orders” by postgres changed 3 rows of customers.');
+  });
+
   it('reads a row history', async () => {
     const { fetch, calls } = answering({
       versions: [

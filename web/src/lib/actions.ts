@@ -299,8 +299,8 @@ export function conflictText(conflict: UndoConflict): string {
   const more = rows > keys.length && keys.length > 0 ? ` and ${(rows - Math.min(keys.length, 5)).toLocaleString('en-US')} more` : '';
   let where: string;
   if (rows === 0 && keys.length === 0) where = ` the structure of ${table}`;
-  else if (rows === 1) where = `${what} row ${shown || '?'} of ${table}`;
-  else where = `${what} ${rows.toLocaleString('en-US')} rows of ${table}${shown ? ` (${shown}${more})` : ''}`;
+  else if (rows === 1 && shown) where = `${what} row ${shown} of ${table}`;
+  else where = `${what} ${rows.toLocaleString('en-US')} ${rows === 1 ? 'row' : 'rows'} of ${table}${shown ? ` (${shown}${more})` : ''}`;
   return `“${action.summary}” by ${action.user} changed${where}.`;
 }
 

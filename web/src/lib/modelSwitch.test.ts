@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelDetail, ModelInfo, ModelTable } from './models';
-import { baseSchemaCandidates, type ContextCalls, findModelContext, modelLabel, modelNotice, modelRoute, switchTable } from './modelSwitch';
+import {
+  baseSchemaCandidates,
+  type ContextCalls,
+  findModelContext,
+  fixedColumnsReason,
+  modelLabel,
+  modelNotice,
+  modelRoute,
+  switchTable,
+} from './modelSwitch';
 import { routeUrl } from './route';
 
 const model = (id: number, pgSchema: string, current: boolean): ModelInfo => ({
@@ -148,5 +157,13 @@ describe('switching model', () => {
     expect(modelNotice(split.model)).toBeNull();
     expect(modelLabel(split.model)).toBe('v2 (current): Extracted Customer Name, City of orders into customers');
     expect(modelLabel(flat.model)).toBe('v1 — earlier: The tables as imported');
+  });
+
+  it('says why an earlier model cannot change its columns', () => {
+    const models = [flat.model, split.model];
+    expect(fixedColumnsReason({ schema: 'public', models, viewing: flat.model })).toBe(
+      'Model v1 is an earlier model, whose columns cannot change: switch to the current model (v2) to rename, retype or delete a column. Editing values works here.',
+    );
+    expect(fixedColumnsReason({ schema: 'public', models, viewing: split.model })).toBeNull();
   });
 });

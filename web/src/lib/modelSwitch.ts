@@ -117,3 +117,16 @@ export function modelNotice(model: ModelInfo): string | null {
   if (model.current) return null;
   return `Model ${model.name} — earlier model; edits go to the current tables.`;
 }
+
+/**
+ * Why the grid of `context`'s model cannot rename, retype or delete columns:
+ * an earlier model's tables are views, and a step changes only the current
+ * model. `null` in the current model.
+ */
+export function fixedColumnsReason(context: ModelContext): string | null {
+  if (context.viewing.current) return null;
+  const current = context.models.find((m) => m.current);
+  return `Model ${context.viewing.name} is an earlier model, whose columns cannot change: switch to the current model${
+    current ? ` (${current.name})` : ''
+  } to rename, retype or delete a column. Editing values works here.`;
+}

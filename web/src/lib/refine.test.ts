@@ -10,6 +10,7 @@ import {
   emptyDraft,
   freeName,
   linkColumns,
+  previewSummary,
   type RefineDraft,
   suggestTableName,
   tableAfter,
@@ -102,6 +103,20 @@ describe('building a change', () => {
   it('names the table to show afterwards', () => {
     expect(tableAfter({ op: 'rename_table', table: 'orders', to: 'sales' })).toBe('sales');
     expect(tableAfter({ op: 'extract', table: 'orders', columns: ['City'], into: 'cities', key: [] })).toBe('orders');
+  });
+
+  it('says in a preview what the step will do', () => {
+    const cases: [string, string][] = [
+      ['Extracted Customer Name, City of orders into customers', 'Will extract Customer Name, City of orders into customers'],
+      ['Moved Region from orders to customers', 'Will move Region from orders to customers'],
+      ['Split Note,  Photo off people into Dropped notes', 'Will split Note,  Photo off people into Dropped notes'],
+      ['Renamed table orders to sales', 'Will rename table orders to sales'],
+      ['Changed orders.Qty to integer', 'Will change orders.Qty to integer'],
+      ['Added orders.Note (text)', 'Will add orders.Note (text)'],
+      ['Dropped orders.Note', 'Will drop orders.Note'],
+      ['Merged customers into orders', 'Will: Merged customers into orders'],
+    ];
+    for (const [made, previewed] of cases) expect(previewSummary(made)).toBe(previewed);
   });
 });
 

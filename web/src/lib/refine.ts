@@ -218,6 +218,30 @@ export function tableAfter(change: Change): string {
   return change.op === 'rename_table' ? change.to : change.table;
 }
 
+/** The past-tense verbs the server's step summaries open with, in the infinitive. */
+const INFINITIVES: Readonly<Record<string, string>> = {
+  Extracted: 'extract',
+  Moved: 'move',
+  Split: 'split',
+  Renamed: 'rename',
+  Changed: 'change',
+  Added: 'add',
+  Dropped: 'drop',
+};
+
+/**
+ * A step's summary as its preview shows it, as what will happen: the server
+ * says what the step did, as the toast and the History keep saying once it is
+ * made ("Extracted City of orders into places"), and a preview says "Will
+ * extract City of orders into places"; a summary opening with another word
+ * gets "Will: " in front.
+ */
+export function previewSummary(summary: string): string {
+  const [verb = '', ...rest] = summary.split(' ');
+  const infinitive = INFINITIVES[verb];
+  return infinitive === undefined ? `Will: ${summary}` : ['Will', infinitive, ...rest].join(' ');
+}
+
 /** The dependency conflicts of a preview as a table: one column per key column, then the disagreement. */
 export interface DependencyTable {
   keyColumns: string[];
