@@ -318,7 +318,7 @@ pub enum ModelConflict {
 impl From<Conflict> for ModelConflict {
     fn from(conflict: Conflict) -> ModelConflict {
         match conflict {
-            Conflict::Dependency { key, column, values, rows } => {
+            Conflict::Dependency { key, column, values, rows, .. } => {
                 ModelConflict::Dependency { key, column, values, rows }
             }
             Conflict::Value { column, value, rows, reason } => ModelConflict::Value { column, value, rows, reason },

@@ -253,6 +253,7 @@ async fn extract_is_refused_while_rows_with_one_key_disagree() {
             column: CITY.into(),
             values: vec![Some("Lisbon".into()), Some("Lisbon ".into()), Some("Porto".into())],
             rows: 4,
+            advice: "choose a key that tells them apart, or make them agree first".into(),
         }]
     );
     let err = apply(&mut client, &extract_customers()).await.unwrap_err();
@@ -287,6 +288,10 @@ async fn extract_refuses_what_it_cannot_do_and_says_why() {
     {
         assert!(said.contains(expected), "{expected:?} in {said}");
     }
+    let nothing = Change::Extract { table: ORDERS.into(), columns: Vec::new(), into: "x".into(), key: Vec::new() };
+    let preview = look(&mut client, &nothing).await;
+    assert!(refusals(&preview).join("\n").contains("no column of"), "{:?}", preview.conflicts);
+    assert!(!preview.summary.contains("  "), "{}", preview.summary);
     let missing =
         Change::Extract { table: "nope".into(), columns: strings(&[CITY]), into: "x".into(), key: Vec::new() };
     let tx = client.transaction().await.unwrap();
@@ -344,6 +349,9 @@ async fn move_takes_the_value_the_linked_rows_agree_on() {
         "{:?}",
         preview.conflicts
     );
+    let said = model::describe_conflict(&preview.conflicts[0]);
+    assert!(said.contains("make them agree first, or extract the columns"), "{said}");
+    assert!(!said.contains("choose a key"), "a move has no key: {said}");
     client.batch_execute(&format!("UPDATE {t} SET {qty} = 2.00 WHERE {} = 1", ident(&link))).await.unwrap();
     // Row 3 has no customer but a note: moving the note would lose it.
     client.batch_execute(&format!("UPDATE {t} SET {note} = 'x' WHERE id = 3")).await.unwrap();
@@ -503,6 +511,12 @@ async fn retype_with_using_makes_a_function_named_after_the_model() {
     assert_eq!(qty[0], serde_json::json!({QTY: 150}));
     let called: i64 = client.query_one(&format!("SELECT strata.{}(2.5)", ident(function)), &[]).await.unwrap().get(0);
     assert_eq!(called, 250);
+    let flags: String = client
+        .query_one("SELECT provolatile::text || proparallel::text FROM pg_proc WHERE proname = $1", &[function])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(flags, "is", "IMMUTABLE PARALLEL SAFE");
     let after = state(&client).await;
     round_trip(&mut client, id, &before, &after).await;
     let gone: bool =
@@ -563,6 +577,9 @@ async fn an_earlier_models_schema_takes_no_step() {
     let change = Change::RenameTable { table: ORDERS.into(), to: "x".into() };
     let err = model::preview(&tx, &format!("{SCHEMA}_v1"), &change).await.unwrap_err();
     assert!(err.to_string().contains("views of model v1"), "{err}");
+    let err = model::list(&tx, &format!("{SCHEMA}_v1")).await.unwrap_err();
+    assert!(matches!(err, strata_db::Error::BadParameter { .. }), "{err}");
+    assert!(err.to_string().contains(&format!("model v1 of {SCHEMA}; list the models of {SCHEMA}")), "{err}");
 }
 
 #[tokio::test]
@@ -709,4 +726,166 @@ async fn every_earlier_model_reads_as_it_was_along_a_chain_of_steps() {
 async fn models_schema(client: &Client, number: i32) -> String {
     let models = model::list(client, SCHEMA).await.unwrap();
     models.into_iter().find(|model| model.id == number).unwrap().pg_schema
+}
+
+/// A USING expression computes from the column alone: one that reads a table, a setting or the
+/// session is refused, saying why, before any value is previewed (which would show what it read).
+#[tokio::test]
+async fn a_using_expression_that_reads_the_database_is_refused_before_any_value_shows() {
+    let (_db, mut client) = orders().await;
+    let before = state(&client).await;
+    let data_directory: String = client.query_one("SHOW data_directory", &[]).await.unwrap().get(0);
+    let retype = |using: &str| Change::Retype {
+        table: ORDERS.into(),
+        column: NOTE.into(),
+        type_name: "varchar(200)".into(),
+        using: Some(using.into()),
+        lossy: false,
+    };
+    let note = ident(NOTE);
+    for (using, reason) in [
+        ("(select setting from pg_settings where name=$$data_directory$$)".to_string(), "sub-query"),
+        (format!("{note} || (SELECT max(relname) FROM pg_class)"), "sub-query"),
+        ("current_setting('data_directory')".to_string(), "calls current_setting(text), which is not allowed"),
+        (format!("{note} || random()"), "calls random(), which is not allowed"),
+        (format!("current_user || {note}"), "reads the session"),
+    ] {
+        let preview = look(&mut client, &retype(&using)).await;
+        let said = refusals(&preview);
+        assert_eq!(said.len(), 1, "{using}: {said:?}");
+        assert!(said[0].contains(reason), "{using}: {said:?}");
+        assert!(!format!("{preview:?}").contains(&data_directory), "{using}: {preview:?}");
+        let err = apply(&mut client, &retype(&using)).await.unwrap_err();
+        assert!(matches!(err, ModelError::Refused(_)), "{err}");
+    }
+    assert_eq!(state(&client).await, before);
+    let fine = look(&mut client, &retype(&format!("upper(trim({note})) || '!'"))).await;
+    assert!(fine.conflicts.iter().all(|c| matches!(c, Conflict::Value { .. })), "{:?}", fine.conflicts);
+}
+
+/// Two steps of one schema at once: the second waits for the first, then makes the next model.
+#[tokio::test]
+async fn two_steps_of_one_schema_at_once_wait_for_each_other() {
+    let (db, mut client) = orders().await;
+    let mut other = db.client().await;
+    let tx = client.transaction().await.unwrap();
+    action::begin(&tx, ActionKind::Model, "first").await.unwrap();
+    model::apply(&tx, SCHEMA, &extract_customers()).await.unwrap();
+    let second = tokio::spawn(async move {
+        let rename = Change::RenameColumn { table: ORDERS.into(), column: NOTE.into(), to: "Remark \"1\"".into() };
+        let tx = other.transaction().await.unwrap();
+        let preview = model::preview(&tx, SCHEMA, &rename).await.unwrap();
+        action::begin(&tx, ActionKind::Model, &preview.summary).await.unwrap();
+        let applied = model::apply(&tx, SCHEMA, &rename).await.unwrap();
+        tx.commit().await.unwrap();
+        applied.model.name
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!second.is_finished(), "the second step waits for the first");
+    tx.commit().await.unwrap();
+    assert_eq!(second.await.unwrap(), "v3", "and then sees it");
+    let models = model::list(&client, SCHEMA).await.unwrap();
+    assert_eq!(models.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["v1", "v2", "v3"]);
+}
+
+/// The constraint named `name` of `relation` in `state`, if it has one.
+fn constraint<'a>(state: &'a Value, relation: &str, name: &str) -> Option<&'a Value> {
+    state["relations"][relation]["constraints"].as_array()?.iter().find(|c| c[0] == name)
+}
+
+/// The column `name` of `relation` in `state`: name, type, NOT NULL, default, collation.
+fn column<'a>(state: &'a Value, relation: &str, name: &str) -> &'a Value {
+    state["relations"][relation]["columns"].as_array().unwrap().iter().find(|c| c[0] == name).unwrap()
+}
+
+/// A column's DEFAULT, NOT NULL and CHECK constraints go along to a new table (extract, split),
+/// its DEFAULT to an existing one (move); what does not go along is listed in the preview's
+/// `removes`; undo restores all of it.
+#[tokio::test]
+async fn single_column_constraints_and_defaults_go_along_or_are_listed() {
+    let (_db, mut client) = orders().await;
+    let (t, city, qty) = (table(ORDERS), ident(CITY), ident(QTY));
+    let city_check = "city \"len\"";
+    client
+        .batch_execute(&format!(
+            "ALTER TABLE {t} ADD CONSTRAINT {} CHECK (length({city}) < 10), ADD CONSTRAINT q_pos CHECK ({qty} > 0)",
+            ident(city_check)
+        ))
+        .await
+        .unwrap();
+    let index: String = client
+        .query_one(
+            "SELECT c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+             WHERE i.indrelid = $1::text::regclass AND NOT i.indisprimary",
+            &[&t.to_string()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let before = state(&client).await;
+
+    // Split: the CHECK goes along.
+    let parts = "Parts \"p\"";
+    let split = Change::SplitColumns { table: ORDERS.into(), columns: strings(&[QTY]), into: parts.into() };
+    let (id, applied) = apply(&mut client, &split).await.unwrap();
+    assert_eq!(applied.preview.removes, vec![format!("column {ORDERS}.{QTY}")]);
+    let after = state(&client).await;
+    assert!(constraint(&after, parts, "q_pos").is_some(), "{}", after["relations"][parts]);
+    round_trip(&mut client, id, &before, &after).await;
+
+    // Extract: Item keeps NOT NULL DEFAULT 'x', City its default and CHECK; its index is lost.
+    let places = "Pl \"aces\"";
+    let extract =
+        Change::Extract { table: ORDERS.into(), columns: strings(&[ITEM, CITY]), into: places.into(), key: Vec::new() };
+    let preview = look(&mut client, &extract).await;
+    assert!(preview.conflicts.is_empty(), "{:?}", preview.conflicts);
+    assert_eq!(
+        preview.removes,
+        vec![
+            format!("column {ORDERS}.{ITEM}"),
+            format!("column {ORDERS}.{CITY}"),
+            format!("index {index} on {ORDERS}.{CITY}")
+        ]
+    );
+    let (id, _) = apply(&mut client, &extract).await.unwrap();
+    let after = state(&client).await;
+    assert_eq!(column(&after, places, ITEM), &serde_json::json!([ITEM, "text", true, "'x'::text", "\"default\""]));
+    assert_eq!(
+        column(&after, places, CITY),
+        &serde_json::json!([CITY, "text", false, "'Lisbon'::text", "\"default\""])
+    );
+    assert!(constraint(&after, places, city_check).is_some(), "{}", after["relations"][places]);
+    round_trip(&mut client, id, &before, &after).await;
+
+    // Move: only the default goes along; the CHECK is listed.
+    apply(&mut client, &extract_customers()).await.unwrap();
+    let link = format!("{CUSTOMERS}_id");
+    client.batch_execute(&format!("UPDATE {t} SET {qty} = 5 WHERE {} IS NOT NULL", ident(&link))).await.unwrap();
+    client.batch_execute(&format!("ALTER TABLE {t} ALTER {qty} SET DEFAULT 1")).await.unwrap();
+    let before = state(&client).await;
+    let moving = Change::Move { table: ORDERS.into(), columns: strings(&[QTY]), link: link.clone() };
+    let (id, applied) = apply(&mut client, &moving).await.unwrap();
+    assert_eq!(
+        applied.preview.removes,
+        vec![format!("column {ORDERS}.{QTY}"), format!("check constraint q_pos on {ORDERS}.{QTY}")]
+    );
+    let after = state(&client).await;
+    assert_eq!(column(&after, CUSTOMERS, QTY)[3], "1");
+    assert!(constraint(&after, CUSTOMERS, "q_pos").is_none());
+    round_trip(&mut client, id, &before, &after).await;
+
+    // Drop the link: its foreign key goes, listed; undo brings it back.
+    let foreign_key: String = client
+        .query_one(
+            "SELECT conname::text FROM pg_constraint WHERE conrelid = $1::text::regclass AND contype = 'f'",
+            &[&t.to_string()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let drop = Change::DropColumn { table: ORDERS.into(), column: link.clone() };
+    let (id, applied) = apply(&mut client, &drop).await.unwrap();
+    assert_eq!(applied.preview.removes, vec![format!("column {ORDERS}.{link}"), format!("foreign key {foreign_key}")]);
+    let after = state(&client).await;
+    round_trip(&mut client, id, &before, &after).await;
 }

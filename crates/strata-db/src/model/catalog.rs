@@ -46,7 +46,13 @@ pub async fn list(client: &impl GenericClient, schema: &str) -> Result<Vec<Model
         .await
         .map_err(Error::postgres("reading the schema's models"))?;
     if rows.is_empty() {
-        return Ok(vec![first(schema)]);
+        return match views_of(client, schema).await? {
+            None => Ok(vec![first(schema)]),
+            Some((model, of)) => Err(Error::BadParameter {
+                parameter: "schema".into(),
+                reason: format!("{schema} holds the views of model {model} of {of}; list the models of {of}"),
+            }),
+        };
     }
     rows.iter()
         .map(|row| {
@@ -74,6 +80,21 @@ pub async fn list(client: &impl GenericClient, schema: &str) -> Result<Vec<Model
         .collect()
 }
 
+/// The earlier model whose views the PostgreSQL schema `schema` holds, and the schema it is a
+/// model of; none when it holds no earlier model's views.
+async fn views_of(client: &impl GenericClient, schema: &str) -> Result<Option<(String, String)>, Error> {
+    let row = client
+        .query_opt(
+            "SELECT m.name, n.nspname::text FROM strata.model m JOIN pg_namespace n ON n.oid = m.namespace \
+             WHERE m.pg_schema = $1 \
+               AND m.number < (SELECT max(l.number) FROM strata.model l WHERE l.namespace = m.namespace)",
+            &[&schema],
+        )
+        .await
+        .map_err(Error::postgres("looking for the schema's model"))?;
+    Ok(row.map(|row| (row.get(0), row.get(1))))
+}
+
 /// The one model of a schema that never had a step.
 fn first(schema: &str) -> ModelInfo {
     ModelInfo {
@@ -92,7 +113,10 @@ fn first(schema: &str) -> ModelInfo {
 impl Op {
     /// What the step did, for people: "Extracted Customer Name, City of orders into customers".
     pub fn summary(&self) -> String {
-        let names = |columns: &[String]| columns.join(", ");
+        let names = |columns: &[String]| match columns {
+            [] => "no columns".to_string(),
+            _ => columns.join(", "),
+        };
         match self {
             Op::Extract { table, columns, into, .. } => {
                 format!("Extracted {} of {table} into {into}", names(columns))

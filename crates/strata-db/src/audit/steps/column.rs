@@ -59,6 +59,92 @@ impl ColumnDefinition {
     }
 }
 
+/// Where a step moves a column out of its table to, which decides what of the column goes
+/// along with its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destination {
+    /// A new table holding the rows that had values (extract, split): the column's DEFAULT,
+    /// NOT NULL and CHECK constraints hold there as they did, over the same values.
+    NewTable,
+    /// An existing table (move): its rows that no row links to get NULL, so only the column's
+    /// DEFAULT goes along.
+    ExistingTable,
+    /// Nowhere: the column is dropped (its values are kept for earlier models only).
+    Nowhere,
+}
+
+impl ColumnDefinition {
+    /// Its default, when it goes along to `to`: not one drawing from a sequence, which belongs
+    /// to the column and goes with it.
+    fn default_to(&self, to: Destination) -> Option<&str> {
+        match to {
+            Destination::Nowhere => None,
+            _ => self.default.as_deref().filter(|default| !default.contains("nextval(")),
+        }
+    }
+
+    /// Its CHECK constraints (over this column only), when they go along to `to`.
+    fn checks_to(&self, to: Destination) -> impl Iterator<Item = &NamedDefinition> {
+        self.constraints
+            .iter()
+            .filter(move |constraint| to == Destination::NewTable && constraint.definition.starts_with("CHECK"))
+    }
+
+    /// What the column loses, in the table `table`, going to `to`, for people: "default of
+    /// orders.City", "check constraint q_pos on orders.Qty", "foreign key orders_x_fkey",
+    /// "index orders_lower_idx on orders.City".
+    pub fn lost(&self, table: &str, to: Destination) -> Vec<String> {
+        let column = format!("{table}.{}", self.name);
+        let mut lost = Vec::new();
+        if self.default.is_some() && self.default_to(to).is_none() {
+            lost.push(format!("default of {column}"));
+        }
+        if self.not_null && to != Destination::NewTable {
+            lost.push(format!("NOT NULL of {column}"));
+        }
+        let kept: Vec<&NamedDefinition> = self.checks_to(to).collect();
+        for constraint in self.constraints.iter().filter(|constraint| !kept.contains(constraint)) {
+            let name = &constraint.name;
+            lost.push(match constraint.definition.split(' ').next() {
+                Some("CHECK") => format!("check constraint {name} on {column}"),
+                Some("UNIQUE") => format!("unique constraint {name} on {column}"),
+                Some("FOREIGN") => format!("foreign key {name}"),
+                Some("EXCLUDE") => format!("exclusion constraint {name} on {column}"),
+                _ => format!("constraint {name} on {column}"),
+            });
+        }
+        lost.extend(self.indexes.iter().map(|index| format!("index {} on {column}", index.name)));
+        lost
+    }
+}
+
+/// Gives the column `column` of `table` (where a step moved it to `to`, under the same name,
+/// with its values) what goes along with it: its default, NOT NULL and CHECK constraints, as
+/// [`Destination`] says.
+pub(super) async fn carry(
+    tx: &Transaction<'_>,
+    table: &QualifiedName,
+    column: &ColumnDefinition,
+    to: Destination,
+) -> Result<(), DdlError> {
+    let name = ident(column.name.as_str())?;
+    let mut changes = Vec::new();
+    if let Some(default) = column.default_to(to) {
+        changes.push(format!("ALTER COLUMN {name} SET DEFAULT {default}"));
+    }
+    if column.not_null && to == Destination::NewTable {
+        changes.push(format!("ALTER COLUMN {name} SET NOT NULL"));
+    }
+    for check in column.checks_to(to) {
+        changes.push(format!("ADD CONSTRAINT {} {}", ident(check.name.as_str())?, check.definition));
+    }
+    if !changes.is_empty() {
+        run(tx, &format!("ALTER TABLE {table} {}", changes.join(", ")), "carrying the column's constraints over")
+            .await?;
+    }
+    Ok(())
+}
+
 /// A constraint: its name and `pg_get_constraintdef`'s spelling.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NamedDefinition {
@@ -377,7 +463,7 @@ pub(super) async fn describe(tx: &Transaction<'_>, relid: u32, name: &str) -> Re
 }
 
 /// The definitions of the columns `names` of the table `relid`.
-pub(super) async fn describe_all(
+pub(crate) async fn describe_all(
     tx: &Transaction<'_>,
     relid: u32,
     names: &[String],

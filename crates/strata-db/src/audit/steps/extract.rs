@@ -17,7 +17,7 @@ use strata_import::names;
 use strata_sql::{Ident, QualifiedName};
 use tokio_postgres::Transaction;
 
-use super::column::{ColumnDefinition, describe_all, drop_columns, put_back, required_key};
+use super::column::{ColumnDefinition, Destination, carry, describe_all, drop_columns, put_back, required_key};
 use super::table::{Trashed, put_in_trash, take_from_trash};
 use super::{Done, Step, ident, relation_name, run, unaudited};
 use crate::audit;
@@ -33,6 +33,9 @@ pub(super) struct Extraction<'a> {
     pub(super) part: Option<&'a Trashed>,
 }
 
+/// Moves the columns of the table `relid` into a new table of their distinct values by key
+/// (or brings that table back from the trash, a redo) and links the table's rows to it;
+/// returns [`Step::Merge`] as the inverse.
 pub(super) async fn extract(tx: &Transaction<'_>, asked: Extraction<'_>) -> Result<Done, DdlError> {
     let Extraction { relid, columns, into, key, link, part } = asked;
     let table = relation_name(tx, relid).await?;
@@ -60,7 +63,8 @@ pub(super) async fn extract(tx: &Transaction<'_>, asked: Extraction<'_>) -> Resu
 
 /// Creates `entity` with a surrogate key and the extracted columns (typed as in `table`), one
 /// row per distinct `key` among the rows of `table` whose extracted columns are not all NULL, in
-/// order of first appearance; audited from then on. Returns its oid.
+/// order of first appearance, the columns with their defaults, NOT NULL and CHECK constraints;
+/// audited from then on. Returns its oid.
 async fn create_entity(
     tx: &Transaction<'_>,
     table: &QualifiedName,
@@ -91,6 +95,9 @@ async fn create_entity(
         key = listed("", &key),
     );
     run(tx, &sql, "creating the extracted table").await?;
+    for column in definitions {
+        carry(tx, entity, column, Destination::NewTable).await?;
+    }
     audit::track(tx, &entity.to_string()).await?;
     Ok(super::relid(tx, entity).await?)
 }
@@ -122,6 +129,9 @@ fn link_rows(
     ))
 }
 
+/// Puts `columns` back into the table `relid`, as they were, from the table `part` its column
+/// `link` references, drops `link` and moves `part` to the trash; returns [`Step::Extract`]
+/// bringing `part` back as the inverse.
 pub(super) async fn merge(
     tx: &Transaction<'_>,
     relid: u32,

@@ -29,7 +29,8 @@ use serde::{Deserialize, Serialize};
 use strata_sql::QualifiedName;
 use tokio_postgres::Transaction;
 
-pub use column::{ColumnDefinition, IndexDefinition, NamedDefinition};
+pub(crate) use column::describe_all;
+pub use column::{ColumnDefinition, Destination, IndexDefinition, NamedDefinition};
 pub use model::{Conversion, ModelRow};
 pub(crate) use table::dependent_views;
 pub use table::{ForeignKey, Renamed, Trashed};
@@ -222,6 +223,10 @@ pub enum Step {
         names: Vec<String>,
         /// The new table in the trash (a redo).
         part: Option<Trashed>,
+        /// Whether the columns keep their defaults, NOT NULL and CHECK constraints there (a
+        /// split, under the same names); a dropped column's kept values do not.
+        #[serde(default)]
+        carry: bool,
     },
     /// Puts `columns` back into a table from `part` (where they are called `names`), by key, and
     /// moves `part` to the trash (a split undone).
@@ -325,8 +330,9 @@ impl Step {
             Step::ReturnColumns { relid, link, to, columns } => {
                 moving::return_columns(tx, *relid, link, *to, columns).await
             }
-            Step::SplitColumns { relid, columns, schema, into, names, part } => {
-                let asked = split::Split { relid: *relid, columns, schema, into, names, part: part.as_ref() };
+            Step::SplitColumns { relid, columns, schema, into, names, part, carry } => {
+                let asked =
+                    split::Split { relid: *relid, columns, schema, into, names, part: part.as_ref(), carry: *carry };
                 split::split(tx, asked).await
             }
             Step::JoinColumns { relid, part, names, columns } => split::join(tx, *relid, *part, names, columns).await,

@@ -125,10 +125,12 @@ pub struct Conversion {
 impl Conversion {
     /// `CREATE FUNCTION` for it. The expression is the function's whole body (`RETURN (...)`,
     /// parsed when the function is created), and the statement is sent on its own so that it
-    /// cannot carry another.
+    /// cannot carry another. The preview refused any expression that is not pure (it reads no
+    /// table, setting or session, and calls immutable functions only), so the function is
+    /// IMMUTABLE and PARALLEL SAFE.
     pub(crate) fn definition(&self) -> Result<String, Error> {
         Ok(format!(
-            "CREATE FUNCTION {}({} {}) RETURNS {} LANGUAGE sql RETURN ({})",
+            "CREATE FUNCTION {}({} {}) RETURNS {} LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN ({})",
             strata_table(self.name.as_str())?,
             ident(self.parameter.as_str())?,
             self.from,

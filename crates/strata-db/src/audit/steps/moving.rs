@@ -14,11 +14,14 @@
 use strata_sql::QualifiedName;
 use tokio_postgres::Transaction;
 
-use super::column::{ColumnDefinition, describe_all, drop_columns, put_back, required_key};
+use super::column::{ColumnDefinition, Destination, carry, describe_all, drop_columns, put_back, required_key};
 use super::extract::{idents, listed, typed};
 use super::{Done, Step, ident, relation_name, run, unaudited};
 use crate::ddl::DdlError;
 
+/// Moves `columns` of the table `relid` to the table `to` its foreign key column `link`
+/// references (each row there takes its referencing rows' value, the defaults go along);
+/// returns [`Step::ReturnColumns`] as the inverse.
 pub(super) async fn move_columns(
     tx: &Transaction<'_>,
     relid: u32,
@@ -48,11 +51,17 @@ pub(super) async fn move_columns(
         values = listed("t.", &names),
     );
     unaudited(tx, &sql, "moving the values").await?;
+    for column in &definitions {
+        carry(tx, &target, column, Destination::ExistingTable).await?;
+    }
     drop_columns(tx, &table, columns).await?;
     let inverse = Step::ReturnColumns { relid, link: link.as_str().to_string(), to, columns: definitions };
     Ok(Done { inverse, tables: vec![relid, to] })
 }
 
+/// Puts `columns` back into the table `relid`, as they were, from the table `to` its column
+/// `link` references (each row the value of the row it links to) and drops them there; returns
+/// [`Step::MoveColumns`] as the inverse.
 pub(super) async fn return_columns(
     tx: &Transaction<'_>,
     relid: u32,

@@ -16,7 +16,7 @@ use strata_import::names;
 use strata_sql::{Ident, QualifiedName};
 use tokio_postgres::Transaction;
 
-use super::column::{ColumnDefinition, describe_all, drop_columns, put_back, required_key};
+use super::column::{ColumnDefinition, Destination, carry, describe_all, drop_columns, put_back, required_key};
 use super::extract::{idents, listed, typed};
 use super::table::{Trashed, put_in_trash, take_from_trash};
 use super::{Done, Step, ident, relation_name, run};
@@ -31,10 +31,14 @@ pub(super) struct Split<'a> {
     pub(super) into: &'a str,
     pub(super) names: &'a [String],
     pub(super) part: Option<&'a Trashed>,
+    pub(super) carry: bool,
 }
 
+/// Moves `columns` of the table `relid` into the new table `schema.into` (or brings that table
+/// back from the trash, a redo), with their defaults, NOT NULL and CHECK constraints when
+/// `carry`; returns [`Step::JoinColumns`] as the inverse.
 pub(super) async fn split(tx: &Transaction<'_>, asked: Split<'_>) -> Result<Done, DdlError> {
-    let Split { relid, columns, schema, into, names, part } = asked;
+    let Split { relid, columns, schema, into, names, part, carry: carried } = asked;
     let table = relation_name(tx, relid).await?;
     let key = required_key(tx, relid, &table).await?;
     let definitions = describe_all(tx, relid, columns).await?;
@@ -44,7 +48,13 @@ pub(super) async fn split(tx: &Transaction<'_>, asked: Split<'_>) -> Result<Done
             take_from_trash(tx, trashed, schema, into).await?;
             trashed.relid
         }
-        None => create_part(tx, relid, &table, &key, &target, &definitions, names).await?,
+        None => {
+            let part = create_part(tx, relid, &table, &key, &target, &definitions, names).await?;
+            for column in definitions.iter().filter(|_| carried) {
+                carry(tx, &target, column, Destination::NewTable).await?;
+            }
+            part
+        }
     };
     drop_columns(tx, &table, columns).await?;
     let inverse = Step::JoinColumns { relid, part: part_relid, names: names.to_vec(), columns: definitions };
@@ -88,6 +98,9 @@ async fn create_part(
     Ok(super::relid(tx, target).await?)
 }
 
+/// Puts `columns` back into the table `relid` from the table `part` split off (where they are
+/// called `names`), by key, as they were, and moves `part` to the trash; returns
+/// [`Step::SplitColumns`] bringing it back as the inverse.
 pub(super) async fn join(
     tx: &Transaction<'_>,
     relid: u32,
@@ -110,6 +123,7 @@ pub(super) async fn join(
         into: from.name.as_str().to_string(),
         names: names.to_vec(),
         part: Some(trashed),
+        carry: false,
     };
     Ok(Done { inverse, tables })
 }

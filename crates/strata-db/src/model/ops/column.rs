@@ -12,12 +12,13 @@ use tokio_postgres::Transaction;
 use super::extract::nonnull;
 use super::{Conflict, ModelError, Op, Resolved, Table, Target, looking, name_of, rows};
 use crate::Error;
-use crate::audit::steps::{ColumnDefinition, Conversion, Step};
+use crate::audit::steps::{ColumnDefinition, Conversion, Destination, Step};
 use crate::ddl::types;
 
 /// At most this many values are listed.
 const MAX_VALUES: i64 = 20;
 
+/// Rename `column` of `table` to `to`; earlier models keep the old name.
 pub(super) async fn rename(
     tx: &Transaction<'_>,
     target: &Target,
@@ -52,6 +53,9 @@ pub(super) struct Retype<'a> {
     pub(super) lossy: bool,
 }
 
+/// Convert `column` of `table` to a new type, by a cast or a pure `USING` expression: refused
+/// for values the new type refuses and, unless lossy, values earlier models would read back
+/// differently.
 pub(super) async fn retype(
     tx: &Transaction<'_>,
     target: &Target,
@@ -157,8 +161,17 @@ async fn probe(
             None => Ok(()),
         }
     };
-    if let Err(refused) = looking(tx, "the USING expression is not valid", define()).await? {
-        return Ok(vec![refused]);
+    let checked = async {
+        define().await?;
+        match conversion {
+            Some(conversion) => impure(tx, conversion).await,
+            None => Ok(None),
+        }
+    };
+    match looking(tx, "the USING expression is not valid", checked).await? {
+        Err(refused) => return Ok(vec![refused]),
+        Ok(Some(reason)) => return Ok(vec![Conflict::Refused { reason }]),
+        Ok(None) => {}
     }
     let back = format!("earlier models read {column:?} as {old}, and {new} does not convert back to it");
     let cast = async {
@@ -224,11 +237,58 @@ async fn probe(
     Ok(looking(tx, "the values could not be checked", values).await?.unwrap_or_else(|refused| vec![refused]))
 }
 
+/// Why the function made of a `USING` expression (just created) is not a pure expression of
+/// the column, if it is not: it reads a table (a sub-query), a setting or the session (`CURRENT_USER`),
+/// or calls a function or operator that is not immutable. Read from the tree PostgreSQL parsed
+/// the body into (`pg_proc.prosqlbody`), where a user's text appears only as constants' bytes,
+/// so the expression is checked as PostgreSQL will run it.
+async fn impure(tx: &Transaction<'_>, conversion: &Conversion) -> Result<Option<String>, Error> {
+    let row = tx
+        .query_one(
+            "WITH body AS (SELECT p.prosqlbody::text AS t FROM pg_proc p \
+                           WHERE p.proname = $1 AND p.pronamespace = 'strata'::regnamespace), \
+             called AS ( \
+                 SELECT m[1]::oid AS f FROM body, \
+                        regexp_matches(body.t, ':(?:funcid|opfuncid|aggfnoid|winfnoid) (\\d+)', 'g') m \
+                 UNION SELECT o.oprcode::oid FROM body, regexp_matches(body.t, ':opnos? \\(?o?((?: ?\\d+)+)', 'g') m \
+                       CROSS JOIN LATERAL unnest(string_to_array(trim(m[1]), ' ')) n \
+                       JOIN pg_operator o ON o.oid = n::oid) \
+             SELECT (SELECT t ~ '\\{(SUBLINK|RANGETBLENTRY) ' OR t ~ '\\{QUERY .*\\{QUERY ' FROM body), \
+                    (SELECT t ~ '\\{(SQLVALUEFUNCTION|NEXTVALUEEXPR|CURRENTOFEXPR) ' FROM body), \
+                    (SELECT p.oid::regprocedure::text FROM called c JOIN pg_proc p ON p.oid = c.f \
+                     WHERE p.provolatile <> 'i' ORDER BY 1 LIMIT 1)",
+            &[&conversion.name],
+        )
+        .await
+        .map_err(Error::postgres("checking the USING expression"))?;
+    let (reads, session, function): (Option<bool>, Option<bool>, Option<String>) = (row.get(0), row.get(1), row.get(2));
+    let column = &conversion.parameter;
+    Ok(if reads.unwrap_or(true) {
+        Some(format!(
+            "the USING expression reads a table (it has a sub-query); compute the new value from {column:?} alone"
+        ))
+    } else if session.unwrap_or(false) {
+        Some(format!(
+            "the USING expression reads the session (CURRENT_USER, CURRENT_DATE, ...); compute the new value from \
+             {column:?} alone"
+        ))
+    } else {
+        function.map(|function| {
+            format!(
+                "the USING expression calls {function}, which is not allowed: it is not immutable (its result \
+                 depends on more than its arguments, as settings, tables or the time); use immutable functions \
+                 and operators only"
+            )
+        })
+    })
+}
+
 /// The function `name` of schema `strata`.
 fn strata_function(name: &str) -> Result<strata_sql::QualifiedName, Error> {
     Ok(strata_sql::QualifiedName::new(name_of("strata")?, name_of(name)?))
 }
 
+/// Add `column` of type `type_name` to `table`; earlier models do without it.
 pub(super) async fn add(
     tx: &Transaction<'_>,
     target: &Target,
@@ -251,6 +311,9 @@ pub(super) async fn add(
     })
 }
 
+/// Drop `column` of `table`, its values kept for earlier models in
+/// `strata."kept_model_<relid>_<attnum>"`; the preview lists what goes with it (default,
+/// constraints, indexes).
 pub(super) async fn drop(
     tx: &Transaction<'_>,
     target: &Target,
@@ -272,6 +335,8 @@ pub(super) async fn drop(
         }
         None => 0,
     };
+    let mut removes = vec![format!("column {table}.{column}")];
+    removes.extend(source.lost(tx, &names, Destination::Nowhere).await?);
     let steps = vec![Step::SplitColumns {
         relid: source.relid,
         columns: names,
@@ -279,6 +344,7 @@ pub(super) async fn drop(
         into: kept.clone(),
         names: vec!["value".to_string()],
         part: None,
+        carry: false,
     }];
     Ok(Resolved {
         op: Op::DropColumn {
@@ -289,7 +355,7 @@ pub(super) async fn drop(
             kept: kept.clone(),
         },
         creates: vec![format!("table strata.{kept} ({}, kept for the earlier models)", rows(count))],
-        removes: vec![format!("column {table}.{column}")],
+        removes,
         rows: count,
         conflicts,
         steps,

@@ -17,8 +17,11 @@ use tokio_postgres::types::ToSql;
 
 use super::{Conflict, ModelError, Op, Resolved, Table, Target, free_name, looking, name_of, rows};
 use crate::Error;
-use crate::audit::steps::Step;
+use crate::audit::steps::{Destination, Step};
 
+/// Extract `columns` of `table` into the new table `into`, one row per distinct `key` (all the
+/// columns when empty), linked from `table` by a new column: refused while rows sharing a key
+/// disagree on a column.
 pub(super) async fn extract(
     tx: &Transaction<'_>,
     target: &Target,
@@ -51,7 +54,8 @@ pub(super) async fn extract(
     let (entities, linked) = match conflicts.is_empty() {
         true => {
             let filter = |alias: &str| nonnull(alias, &names);
-            let found = groups(tx, &source, &key, &names, &filter).await?;
+            let advice = "choose a key that tells them apart, or make them agree first";
+            let found = groups(tx, &source, &key, &names, &filter, advice).await?;
             agreed(found, &mut conflicts)
         }
         false => (0, 0),
@@ -61,7 +65,8 @@ pub(super) async fn extract(
         format!("table {schema}.{into} ({})", rows(entities)),
         format!("column {table}.{link} (linking {})", rows(linked)),
     ];
-    let removes = names.iter().map(|name| format!("column {table}.{name}")).collect();
+    let mut removes: Vec<String> = names.iter().map(|name| format!("column {table}.{name}")).collect();
+    removes.extend(source.lost(tx, &names, Destination::NewTable).await?);
     let steps = vec![Step::Extract {
         relid: source.relid,
         columns: names.clone(),
@@ -74,6 +79,8 @@ pub(super) async fn extract(
     Ok(Resolved { op, creates, removes, rows: entities + linked, conflicts, steps })
 }
 
+/// Move `columns` of `table` to the table its foreign key column `link` references: refused
+/// while rows linking to one row disagree on a column, or a row without a link has a value.
 pub(super) async fn move_columns(
     tx: &Transaction<'_>,
     target: &Target,
@@ -132,7 +139,11 @@ pub(super) async fn move_columns(
         (true, Some(_)) => {
             let link_ident = name_of(link)?;
             let filter = |alias: &str| format!("{alias}{link_ident} IS NOT NULL");
-            let found = groups(tx, &source, &[link.to_string()], &names, &filter).await?;
+            let advice = format!(
+                "the rows linking to one row of {to_name:?} must agree to move the column there: make them agree \
+                 first, or extract the columns into a new table with a key instead"
+            );
+            let found = groups(tx, &source, &[link.to_string()], &names, &filter, &advice).await?;
             let (updated, _) = agreed(found, &mut conflicts);
             let unlinked = unlinked(tx, &source, &link_ident, &names).await?;
             if unlinked > 0 {
@@ -149,7 +160,8 @@ pub(super) async fn move_columns(
         _ => 0,
     };
     let creates = names.iter().map(|name| format!("column {to_name}.{name}")).collect();
-    let removes = names.iter().map(|name| format!("column {table}.{name}")).collect();
+    let mut removes: Vec<String> = names.iter().map(|name| format!("column {table}.{name}")).collect();
+    removes.extend(source.lost(tx, &names, Destination::ExistingTable).await?);
     let steps = match &referenced {
         Some(to) => vec![Step::MoveColumns {
             relid: source.relid,
@@ -222,14 +234,15 @@ fn agreed(found: Result<Groups, Conflict>, conflicts: &mut Vec<Conflict>) -> (i6
 
 /// Groups the rows of `table` that `filter` keeps (a condition on a row alias) by `key` and
 /// finds the keys whose rows disagree on one of `columns` (the key's own included: values equal
-/// to PostgreSQL may still read differently, as `1.0` and `1.00`). Values are compared as
-/// text, which is what every model reads.
+/// to PostgreSQL may still read differently, as `1.0` and `1.00`), each conflict with `advice`
+/// (what to do). Values are compared as text, which is what every model reads.
 async fn groups(
     tx: &Transaction<'_>,
     table: &Table,
     key: &[String],
     columns: &[String],
     filter: &(dyn Fn(&str) -> String + Sync),
+    advice: &str,
 ) -> Result<Result<Groups, Conflict>, Error> {
     let work = async {
         let primary = name_of(table.key().unwrap_or_default())?;
@@ -288,6 +301,7 @@ async fn groups(
                     column: column.as_str().to_string(),
                     values: values.iter().map(|row| row.get(0)).collect(),
                     rows: row.get(3),
+                    advice: advice.to_string(),
                 });
             }
         }

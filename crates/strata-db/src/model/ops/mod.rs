@@ -41,7 +41,7 @@ use tokio_postgres::Transaction;
 
 use super::{Op, catalog};
 use crate::Error;
-use crate::audit::steps::{self, ModelRow, Step};
+use crate::audit::steps::{self, Destination, ModelRow, Step};
 use crate::catalog::{Relation, RelationKind};
 use crate::ddl::DdlError;
 
@@ -165,6 +165,8 @@ pub enum Conflict {
         values: Vec<Option<String>>,
         /// How many rows share the key.
         rows: i64,
+        /// What the user can do about it.
+        advice: String,
     },
     /// Values the new type refuses (a retype), or that would read back differently through the
     /// earlier model.
@@ -211,11 +213,10 @@ pub enum ModelError {
 /// One conflict in a sentence.
 pub fn describe(conflict: &Conflict) -> String {
     match conflict {
-        Conflict::Dependency { key, column, values, rows } => {
+        Conflict::Dependency { key, column, values, rows, advice } => {
             let values = values.iter().map(|v| v.as_deref().unwrap_or("NULL")).collect::<Vec<_>>().join(", ");
             format!(
-                "{rows} rows with {} disagree on {column:?} ({values}); choose a key that tells them apart, or make \
-                 them agree first",
+                "{rows} rows with {} disagree on {column:?} ({values}); {advice}",
                 serde_json::Value::Object(key.clone())
             )
         }
@@ -285,6 +286,7 @@ struct Resolved {
 /// Resolves `change`; with `lock`, every table it reads is locked first until the transaction
 /// ends, so what the checks saw is what the step changes.
 async fn plan(tx: &Transaction<'_>, schema: &str, change: &Change, lock: bool) -> Result<Plan, ModelError> {
+    serialize(tx, schema).await?;
     let target = Target::find(tx, schema, lock).await?;
     let resolved = match change {
         Change::Extract { table, columns, into, key } => {
@@ -314,6 +316,22 @@ async fn plan(tx: &Transaction<'_>, schema: &str, change: &Change, lock: bool) -
     creates.push(format!("schema {} with the views of model {}", earlier.pg_schema, earlier.name));
     let preview = Preview { summary: op.summary(), op, creates, removes, rows, conflicts };
     Ok(Plan { preview, steps, namespace: target.namespace, models })
+}
+
+/// Waits until no other transaction is previewing or making a step of `schema`, and keeps the
+/// others waiting until this one ends: two steps planned at once would both number their model
+/// after the same newest one, and lock the tables in different orders. Then this one sees the
+/// other's step. Keyed on the two-integer form (`hashtext('strata.model')`, the schema's oid),
+/// which never meets the one-integer keys of the migrations and the audit trail.
+async fn serialize(tx: &Transaction<'_>, schema: &str) -> Result<(), Error> {
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('strata.model'), (oid::int8 - 2147483648)::int4) \
+         FROM pg_namespace WHERE nspname = $1",
+        &[&schema],
+    )
+    .await
+    .map_err(Error::postgres("waiting for the other steps of the schema"))?;
+    Ok(())
 }
 
 async fn schema_exists(tx: &Transaction<'_>, name: &str) -> Result<bool, Error> {
@@ -453,7 +471,9 @@ impl Table {
     fn pick(&self, names: &[String], conflicts: &mut Vec<Conflict>) -> (Vec<String>, Vec<usize>) {
         let table = self.label();
         if names.is_empty() {
-            conflicts.push(Conflict::Refused { reason: "name at least one column".into() });
+            conflicts.push(Conflict::Refused {
+                reason: format!("no column of {table:?} was named; name at least one column for the step to take"),
+            });
         }
         let mut picked = Vec::new();
         for (at, name) in names.iter().enumerate() {
@@ -504,6 +524,13 @@ impl Table {
                 reason: format!("{:?} already has a column {name:?}; choose another name", self.label()),
             });
         }
+    }
+
+    /// What of the columns `names` (which exist) does not go along with them to `to`, for the
+    /// preview's `removes`: "default of orders.City", "foreign key orders_x_fkey", ...
+    async fn lost(&self, tx: &Transaction<'_>, names: &[String], to: Destination) -> Result<Vec<String>, ModelError> {
+        let columns = steps::describe_all(tx, self.relid, names).await?;
+        Ok(columns.iter().flat_map(|column| column.lost(self.label(), to)).collect())
     }
 
     /// What else holds on to the columns `names` and would be lost with them: constraints and

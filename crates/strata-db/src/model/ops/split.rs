@@ -14,8 +14,11 @@ use tokio_postgres::Transaction;
 use super::extract::nonnull;
 use super::{ModelError, Op, Resolved, Target, rows};
 use crate::Error;
-use crate::audit::steps::Step;
+use crate::audit::steps::{Destination, Step};
 
+/// Split `columns` off `table` into the new table `into`, keyed as `table` and referencing it,
+/// one row per row with a value in them; the columns keep their defaults, NOT NULL and CHECK
+/// constraints there.
 pub(super) async fn split(
     tx: &Transaction<'_>,
     target: &Target,
@@ -37,7 +40,8 @@ pub(super) async fn split(
         }
     };
     let creates = vec![format!("table {}.{into} ({})", target.name, rows(count))];
-    let removes = names.iter().map(|name| format!("column {table}.{name}")).collect();
+    let mut removes: Vec<String> = names.iter().map(|name| format!("column {table}.{name}")).collect();
+    removes.extend(source.lost(tx, &names, Destination::NewTable).await?);
     let steps = vec![Step::SplitColumns {
         relid: source.relid,
         columns: names.clone(),
@@ -45,6 +49,7 @@ pub(super) async fn split(
         into: into.to_string(),
         names: names.clone(),
         part: None,
+        carry: true,
     }];
     let op = Op::SplitColumns { table: table.to_string(), columns: names, positions, into: into.to_string() };
     Ok(Resolved { op, creates, removes, rows: count, conflicts, steps })

@@ -5,6 +5,7 @@ use tokio_postgres::Transaction;
 use super::{ModelError, Op, Resolved, Target};
 use crate::audit::steps::Step;
 
+/// Rename `table` to `to`; earlier models keep the old name.
 pub(super) async fn rename(
     tx: &Transaction<'_>,
     target: &Target,
