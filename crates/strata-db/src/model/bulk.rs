@@ -72,11 +72,36 @@ pub struct EntityConflict {
 pub enum BulkError {
     /// Written rows disagree with existing entities (under [`EntityConflicts::Cancel`]), or
     /// with each other.
-    #[error("{} written rows disagree with the rows of {} they link to", .0.len(), .0.first().map(|c| c.table.as_str()).unwrap_or(""))]
+    #[error("{} written rows disagree with the rows of {} they link to, or with each other", rows(.0), .0.first().map(|c| c.table.as_str()).unwrap_or(""))]
     Conflicts(Vec<EntityConflict>),
     /// A database error.
     #[error(transparent)]
     Database(#[from] Error),
+}
+
+/// How many written rows `conflicts` concern: each set of rows that wrote the same values for
+/// an entity counts once, however many of its columns differ (its entries follow each other,
+/// one per column).
+fn rows(conflicts: &[EntityConflict]) -> i64 {
+    let mut total = 0;
+    let mut set: Option<(&EntityConflict, Vec<&str>)> = None;
+    for conflict in conflicts {
+        match &mut set {
+            Some((first, columns))
+                if first.table == conflict.table
+                    && first.key == conflict.key
+                    && first.rows == conflict.rows
+                    && !columns.contains(&conflict.column.as_str()) =>
+            {
+                columns.push(conflict.column.as_str());
+            }
+            _ => {
+                total += conflict.rows;
+                set = Some((conflict, vec![conflict.column.as_str()]));
+            }
+        }
+    }
+    total
 }
 
 /// At most this many conflicts are listed.
@@ -253,14 +278,14 @@ impl<'a> Writer<'a> {
         for (node, matched) in &entities {
             self.gather(tx, *node, matched, &source).await?;
         }
-        if policy == EntityConflicts::Cancel {
-            let mut found = Vec::new();
-            for (node, matched) in &entities {
-                found.extend(self.conflicts(tx, *node, matched).await?);
-            }
-            if !found.is_empty() {
-                return Err(BulkError::Conflicts(found));
-            }
+        // Rows that disagree among themselves are refused whatever the policy, which only
+        // decides about existing entities.
+        let mut found = Vec::new();
+        for (node, matched) in &entities {
+            found.extend(self.conflicts(tx, *node, matched, policy == EntityConflicts::Cancel).await?);
+        }
+        if !found.is_empty() {
+            return Err(BulkError::Conflicts(found));
         }
         let mut nulls = vec![false; self.table.nodes.len()];
         for (node, matched) in &entities {
@@ -382,20 +407,30 @@ impl<'a> Writer<'a> {
     }
 
     /// `strata_bulk_w<node>`: the distinct written values under `node`, with the first row
-    /// that wrote them and how many did.
+    /// that wrote them and how many did. A NULL is "not given" (see `super::trigger`): it takes
+    /// the entity's first non-NULL value among the written rows, if any.
     async fn gather(&self, tx: &Transaction<'_>, node: usize, matched: &Match, source: &Source) -> Result<(), Error> {
-        let mut columns = Self::identity(matched);
-        let others: Vec<usize> = self.written(node).into_iter().filter(|c| !columns.contains(c)).collect();
-        columns.extend(others);
+        let identity = Self::identity(matched);
+        let others: Vec<usize> = self.written(node).into_iter().filter(|c| !identity.contains(c)).collect();
         let filter = match matched {
             Match::Unique(_) => format!("num_nonnulls({}) > 0", list(&self.written(node), "")),
             Match::Link(link) => format!("c{link} IS NOT NULL"),
         };
-        let listed = list(&columns, "");
+        let mut filled: Vec<String> = identity.iter().map(|c| format!("g.c{c}")).collect();
+        filled.extend(others.iter().map(|c| {
+            format!(
+                "coalesce(g.c{c}, first_value(g.c{c}) OVER (PARTITION BY {} ORDER BY g.c{c} IS NULL, g.strata_first)) \
+                 AS c{c}",
+                list(&identity, "g.")
+            )
+        }));
+        let listed = list(&[identity.as_slice(), others.as_slice()].concat(), "");
         tx.batch_execute(&format!(
             "CREATE TEMP TABLE strata_bulk_w{node} ON COMMIT DROP AS \
-             SELECT {listed}, min(strata_row) AS strata_first, count(*) AS strata_rows \
-             FROM {} s WHERE {filter} GROUP BY {listed}",
+             SELECT {}, g.strata_first, g.strata_rows \
+             FROM (SELECT {listed}, min(strata_row) AS strata_first, count(*) AS strata_rows \
+                   FROM {} s WHERE {filter} GROUP BY {listed}) g",
+            filled.join(", "),
             source.numbered
         ))
         .await
@@ -436,12 +471,14 @@ impl<'a> Writer<'a> {
         )
     }
 
-    /// Written rows that disagree with the entity they name, or among themselves.
+    /// Written rows that disagree among themselves on an entity, and when `existing`, those
+    /// that disagree with the existing entity they name (a written NULL agrees with any value).
     async fn conflicts(
         &self,
         tx: &Transaction<'_>,
         node: usize,
         matched: &Match,
+        existing: bool,
     ) -> Result<Vec<EntityConflict>, Error> {
         let identity = Self::identity(matched);
         let compared: Vec<usize> = self.written(node).into_iter().filter(|c| !identity.contains(c)).collect();
@@ -456,7 +493,10 @@ impl<'a> Writer<'a> {
                 .enumerate()
                 .map(|(i, c)| {
                     let first = first(*c);
-                    format!("{first} IS DISTINCT FROM w.c{c} AS d{i}, ({first})::text AS e{i}, w.c{c}::text AS v{i}")
+                    format!(
+                        "w.c{c} IS NOT NULL AND {first} IS DISTINCT FROM w.c{c} AS d{i}, ({first})::text AS e{i}, \
+                         w.c{c}::text AS v{i}"
+                    )
                 })
                 .collect()
         };
@@ -487,7 +527,8 @@ impl<'a> Writer<'a> {
             list(&identity, "w.")
         );
         let mut found = Vec::new();
-        for sql in [against, among] {
+        let checks = if existing { vec![among, against] } else { vec![among] };
+        for sql in checks {
             let rows = tx.query(&sql, &[]).await.map_err(Error::postgres("comparing the rows with their entities"))?;
             for row in rows {
                 let key: String = row.get(0);
@@ -656,9 +697,10 @@ impl<'a> Writer<'a> {
             Match::Link(_) => "",
         };
         let aliased: Vec<String> = values.iter().enumerate().map(|(i, v)| format!("{v} AS v{i}")).collect();
-        let sets: Vec<String> = names.iter().enumerate().map(|(i, n)| format!("{n} = d.v{i}")).collect();
+        // A NULL written is not given: the entity keeps its value.
+        let new: Vec<String> = names.iter().enumerate().map(|(i, n)| format!("coalesce(d.v{i}, {me}.{n})")).collect();
+        let sets: Vec<String> = names.iter().zip(&new).map(|(n, v)| format!("{n} = {v}")).collect();
         let old: Vec<String> = names.iter().map(|n| format!("{me}.{n}")).collect();
-        let new: Vec<String> = (0..names.len()).map(|i| format!("d.v{i}")).collect();
         let sql = format!(
             "UPDATE {table} AS {me} SET {sets} \
              FROM (SELECT DISTINCT ON ({entity_key}) {entity_key} AS strata_id, {aliased} FROM {source}{joins}{existing} \
