@@ -1076,3 +1076,48 @@ async fn columns_named_like_the_triggers_variables_are_not_ambiguous() {
     assert_eq!((rows[1][EMAIL].clone(), rows[1]["strata_k1"].clone()), (json!("c@x"), json!("strata_k1")));
     assert_eq!(client.execute(&format!("DELETE FROM {flat} WHERE id = 2"), &[]).await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn rebuilding_the_views_keeps_the_users_objects_and_grants() {
+    let (_db, mut client) = scenario(&extracted(), &[extract_customers()]).await;
+    let flat = earlier(1, ORDERS);
+    let report = physical("report \"x\"");
+    client.batch_execute(&format!("CREATE VIEW {report} AS SELECT * FROM {flat}")).await.unwrap();
+    // A user's view reading a generated one: refused, naming both, nothing dropped.
+    let tx = client.transaction().await.unwrap();
+    let err = model::drop_views(&tx, SCHEMA).await.unwrap_err().to_string();
+    assert!(err.contains(&format!("{report} reads {flat}")) && err.contains("nothing was changed"), "{err}");
+    drop(tx);
+    assert_eq!(read(&client, &flat, "id").await.as_array().unwrap().len(), 3);
+    client.batch_execute(&format!("DROP VIEW {report}")).await.unwrap();
+
+    // A user's table in the model's schema stays, and so do the grants on the schema and views.
+    let role = q(&format!("reader \"x\" {}", std::process::id()));
+    let notes = earlier(1, "notes");
+    client
+        .batch_execute(&format!(
+            "CREATE ROLE {role}; CREATE TABLE {notes} (x int); INSERT INTO {notes} VALUES (1); \
+             GRANT USAGE ON SCHEMA {schema} TO {role}; GRANT SELECT ON {flat} TO {role} WITH GRANT OPTION",
+            schema = q(&pg_schema(1))
+        ))
+        .await
+        .unwrap();
+    let allowed = format!(
+        "SELECT has_schema_privilege($1, $2, 'USAGE'), has_table_privilege($1, $3, 'SELECT WITH GRANT OPTION'), \
+                has_table_privilege($1, $3, 'INSERT')"
+    );
+    let name = format!("reader \"x\" {}", std::process::id());
+    for keep_notes in [true, false] {
+        if !keep_notes {
+            client.batch_execute(&format!("DROP TABLE {notes}")).await.unwrap();
+        }
+        let tx = client.transaction().await.unwrap();
+        model::build_views(&tx, SCHEMA).await.unwrap();
+        tx.commit().await.unwrap();
+        let row = client.query_one(&allowed, &[&name, &pg_schema(1), &flat]).await.unwrap();
+        assert_eq!((row.get::<_, bool>(0), row.get::<_, bool>(1), row.get::<_, bool>(2)), (true, true, false));
+        assert_eq!(read(&client, &flat, "id").await.as_array().unwrap().len(), 3);
+    }
+    // Only the generated objects were ever dropped: the notes survived the first rebuild.
+    client.batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}")).await.unwrap();
+}
