@@ -6,37 +6,62 @@ use strata_sql::{Ident, QualifiedName};
 use tokio_postgres::{GenericClient, Transaction};
 
 use super::ModelInfo;
-use super::mapping::{LogicalTable, Mapping, MappingError};
+use super::mapping::{LogicalTable, Mapping};
 use super::{trigger, view};
 use crate::Error;
 use crate::audit::ident;
 
-/// Every model of `schema`, oldest first, with its tables over the physical tables.
+/// Every model of `schema`, oldest first, with its tables over the physical tables. The newest
+/// model has every table of the schema; an earlier model only those it had, from the tables the
+/// schema had when the model after it became the newest (`strata.model.tables`): a table made
+/// later belongs to the models made later.
 pub async fn mappings(client: &impl GenericClient, schema: &str) -> Result<Vec<(ModelInfo, Mapping)>, Error> {
     let models = super::list(client, schema).await?;
+    let recorded = recorded_tables(client, schema).await?;
     let mut mapping = Mapping::physical(client, schema).await?;
     let mut mapped = Vec::with_capacity(models.len());
     for (index, model) in models.iter().enumerate().rev() {
-        if let Some(later) = models.get(index + 1) {
-            let Some(op) = &later.op else {
-                return Err(unmapped(schema, model, "the step that followed it is not recorded".into()));
-            };
-            mapping = op.backward(mapping).map_err(|err| {
-                let err = MappingError { model: model.id, ..err };
-                unmapped(schema, model, err.to_string())
-            })?;
+        let Some(later) = models.get(index + 1) else {
+            mapped.push((model.clone(), mapping.clone()));
+            continue;
+        };
+        let Some(op) = &later.op else {
+            return Err(unmapped(schema, model, "the step that followed it is not recorded".into()));
+        };
+        if let Some((_, Some(tables))) = recorded.iter().find(|(number, _)| *number == later.id) {
+            mapping.tables.retain(|table| tables.contains(&table.nodes[0].table.name.as_str().to_string()));
         }
+        mapping =
+            op.backward(mapping).map_err(|err| unmapped(schema, model, format!("{}: {}", err.what, err.reason)))?;
         mapped.push((model.clone(), mapping.clone()));
     }
     mapped.reverse();
     Ok(mapped)
 }
 
+/// For each model of `schema` with recorded tables, the names those tables have now.
+async fn recorded_tables(client: &impl GenericClient, schema: &str) -> Result<Vec<(i32, Option<Vec<String>>)>, Error> {
+    let rows = client
+        .query(
+            "SELECT m.number, CASE WHEN m.tables IS NOT NULL THEN \
+                    ARRAY(SELECT c.relname::text FROM pg_class c WHERE c.oid = ANY(m.tables) AND c.relnamespace = n.oid) END \
+             FROM strata.model m JOIN pg_namespace n ON n.oid = m.namespace WHERE n.nspname = $1",
+            &[&schema],
+        )
+        .await
+        .map_err(Error::postgres("reading the tables of the schema's models"))?;
+    Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+}
+
 /// A model that cannot be read from the physical tables.
 fn unmapped(schema: &str, model: &ModelInfo, reason: String) -> Error {
     Error::BadParameter {
         parameter: "model".into(),
-        reason: format!("model {} of schema {schema:?} cannot be read from its tables: {reason}", model.name),
+        reason: format!(
+            "model {} of {schema:?} no longer matches its tables: {reason}; undo the change made to them outside \
+             Strata (or undo the model's later steps)",
+            model.name
+        ),
     }
 }
 
