@@ -1102,10 +1102,8 @@ async fn rebuilding_the_views_keeps_the_users_objects_and_grants() {
         ))
         .await
         .unwrap();
-    let allowed = format!(
-        "SELECT has_schema_privilege($1, $2, 'USAGE'), has_table_privilege($1, $3, 'SELECT WITH GRANT OPTION'), \
-                has_table_privilege($1, $3, 'INSERT')"
-    );
+    let allowed = "SELECT has_schema_privilege($1, $2, 'USAGE'), \
+                          has_table_privilege($1, $3, 'SELECT WITH GRANT OPTION'), has_table_privilege($1, $3, 'INSERT')";
     let name = format!("reader \"x\" {}", std::process::id());
     for keep_notes in [true, false] {
         if !keep_notes {
@@ -1114,7 +1112,7 @@ async fn rebuilding_the_views_keeps_the_users_objects_and_grants() {
         let tx = client.transaction().await.unwrap();
         model::build_views(&tx, SCHEMA).await.unwrap();
         tx.commit().await.unwrap();
-        let row = client.query_one(&allowed, &[&name, &pg_schema(1), &flat]).await.unwrap();
+        let row = client.query_one(allowed, &[&name, &pg_schema(1), &flat]).await.unwrap();
         assert_eq!((row.get::<_, bool>(0), row.get::<_, bool>(1), row.get::<_, bool>(2)), (true, true, false));
         assert_eq!(read(&client, &flat, "id").await.as_array().unwrap().len(), 3);
     }
