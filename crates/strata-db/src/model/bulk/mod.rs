@@ -10,8 +10,11 @@
 //!    drawn from its sequence, so the anchor and its extensions agree on them.
 //! 2. For each referenced table (an extracted entity) the written rows' distinct values are
 //!    gathered (`strata_bulk_w<node>`): written rows that disagree among themselves on an entity,
-//!    or with an existing entity, are the conflicts. Under [`EntityConflicts::Cancel`] they are
-//!    returned before anything is written.
+//!    or with an existing entity, are the conflicts. A written NULL is "not given", as in the
+//!    row triggers (`super::trigger`): it agrees with any value and takes the entity's value (a
+//!    new entity's first non-NULL one among the rows). Disagreements among the rows are returned
+//!    before anything is written under every policy, those with existing entities under
+//!    [`EntityConflicts::Cancel`].
 //! 3. Deepest first, the entities the rows name are found and the missing ones created
 //!    (`strata_bulk_k<node>`: entity key by identifying values); under
 //!    [`EntityConflicts::Update`] the existing ones take the written values.
