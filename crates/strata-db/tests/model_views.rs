@@ -779,8 +779,12 @@ async fn bulk_writes_find_and_create_customers_set_based() {
     let after = (read(&client, &physical(ORDERS), "id").await, read(&client, &physical(CUSTOMERS), "id").await);
     assert_eq!(before, after, "nothing written");
 
-    // Keep: the rows link to the customers as they are (a new one takes the first row's values).
-    bulk_insert(&mut client, (&pg_schema(1), ORDERS), &columns, rows, EntityConflicts::Keep).await.unwrap();
+    // Keep: the rows link to the customers as they are; rows disagreeing among themselves are
+    // still refused.
+    let keep = bulk_insert(&mut client, (&pg_schema(1), ORDERS), &columns, rows, EntityConflicts::Keep).await;
+    assert!(matches!(&keep, Err(BulkError::Conflicts(found)) if found.len() == 1), "{keep:?}");
+    let rows = rows.replace("'Y'", "'X'");
+    bulk_insert(&mut client, (&pg_schema(1), ORDERS), &columns, &rows, EntityConflicts::Keep).await.unwrap();
     let flat = read(&client, &earlier(1, ORDERS), "id").await;
     assert_eq!(flat[9], order(10, Some("a@x"), Some("Lisbon"), 7));
     assert_eq!(flat[11], order(12, Some("e@x"), Some("X"), 9));
@@ -931,4 +935,249 @@ async fn entities_the_model_cannot_find_are_only_updated_through_it() {
     assert_eq!(read(&client, &physical(CUSTOMERS), "id").await[0], customer(1, Some("a@x"), Some("Faro")));
     let (code, _) = refused(&client, &format!("UPDATE {flat} SET {} = 'Faro' WHERE id = 3", q(CITY))).await;
     assert_eq!(code, "P0001", "order 3 has no customer to change");
+}
+
+#[tokio::test]
+async fn one_update_giving_an_entity_different_values_is_refused_not_lost() {
+    let (_db, mut client) = scenario(&extracted(), &[extract_customers()]).await;
+    let flat = earlier(1, ORDERS);
+    let customers = physical(CUSTOMERS);
+    client
+        .batch_execute(&format!(
+            "INSERT INTO {flat} ({}, {}) VALUES ('a@x', 'Lisbon'), ('a@x', 'Lisbon')",
+            q(EMAIL),
+            q(CITY)
+        ))
+        .await
+        .unwrap();
+    // Three orders of a@x, each asking for its own city: the second finds it changed.
+    let each =
+        format!("UPDATE {flat} SET {city} = 'City-' || id WHERE {email} = 'a@x'", city = q(CITY), email = q(EMAIL));
+    let (code, message) = refused(&client, &each).await;
+    assert_eq!(code, "P0001");
+    assert!(
+        message.starts_with(&format!("{} with {} = 'a@x': {} was changed to 'City-", q(CUSTOMERS), q(EMAIL), q(CITY)))
+            && message.contains("by another row of this statement")
+            && message.ends_with(&format!("write one value per row of {}", q(CUSTOMERS))),
+        "{message}"
+    );
+    assert_eq!(read(&client, &customers, "id").await[0], customer(1, Some("a@x"), Some("Lisbon")), "nothing written");
+    // The same new value from every row is fine.
+    let same = format!("UPDATE {flat} SET {} = 'Braga' WHERE {} = 'a@x'", q(CITY), q(EMAIL));
+    assert_eq!(client.execute(&same, &[]).await.unwrap(), 3);
+    let cities: Vec<Value> =
+        read(&client, &flat, "id").await.as_array().unwrap().iter().map(|o| o[CITY].clone()).collect();
+    assert_eq!(cities, [json!("Braga"), json!("Porto"), Value::Null, json!("Braga"), json!("Braga")]);
+
+    // Set-based: rows disagreeing among themselves are refused whatever the policy; the message
+    // counts rows, not conflicting columns.
+    for policy in [EntityConflicts::Cancel, EntityConflicts::Update, EntityConflicts::Keep] {
+        let written = bulk_insert(
+            &mut client,
+            (&pg_schema(1), ORDERS),
+            &[EMAIL, CITY],
+            "('n@x', 'Faro'), ('n@x', 'Faro'), ('n@x', 'Beja'), ('n@x', 'Beja')",
+            policy,
+        )
+        .await;
+        let Err(err @ BulkError::Conflicts(_)) = written else { panic!("{policy:?}: {written:?}") };
+        assert!(err.to_string().starts_with("2 written rows disagree"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn a_written_null_is_not_given_for_an_existing_entity() {
+    let (_db, mut client) = scenario(&extracted(), &[extract_customers()]).await;
+    let flat = earlier(1, ORDERS);
+    // Row by row: the email alone, or with a NULL city, links to a@x, which keeps Lisbon.
+    client.batch_execute(&format!("INSERT INTO {flat} ({}) VALUES ('a@x')", q(EMAIL))).await.unwrap();
+    client
+        .batch_execute(&format!("INSERT INTO {flat} ({}, {}) VALUES ('a@x', NULL)", q(EMAIL), q(CITY)))
+        .await
+        .unwrap();
+    let (code, _) =
+        refused(&client, &format!("INSERT INTO {flat} ({}, {}) VALUES ('a@x', 'Porto')", q(EMAIL), q(CITY))).await;
+    assert_eq!(code, "P0001", "a differing value is still refused");
+    // Set-based: the same rule, and a new entity takes the value its rows give.
+    bulk_insert(
+        &mut client,
+        (&pg_schema(1), ORDERS),
+        &[EMAIL, CITY],
+        "('a@x', NULL), ('n@x', NULL), ('n@x', 'Faro')",
+        EntityConflicts::Cancel,
+    )
+    .await
+    .unwrap();
+    bulk_insert(&mut client, (&pg_schema(1), ORDERS), &[EMAIL, CITY], "('b@x', NULL)", EntityConflicts::Update)
+        .await
+        .unwrap();
+    let customers = read(&client, &physical(CUSTOMERS), "id").await;
+    assert_eq!(customers[0], customer(1, Some("a@x"), Some("Lisbon")));
+    assert_eq!(customers[1], customer(2, Some("b@x"), Some("Porto")));
+    assert_eq!(customers[2], customer(3, Some("n@x"), Some("Faro")));
+    let orders = read(&client, &flat, "id").await;
+    assert_eq!(orders.as_array().unwrap().len(), 9);
+    assert!(orders.as_array().unwrap()[3..].iter().all(|o| !o[CITY].is_null()), "{orders}");
+}
+
+#[tokio::test]
+async fn columns_named_like_the_triggers_variables_are_not_ambiguous() {
+    // Every name the generated functions use for variables, aliases, labels and records.
+    let names =
+        ["k0", "k1", "o0", "o1", "e0", "e1", "t0", "t1", "strata", "strata_k1", "new", "old", "found", "k", "c1"];
+
+    let plain: Vec<String> = names.iter().map(|n| format!("{} text", q(n))).collect();
+
+    let setup = format!(
+        "CREATE TABLE {customers} (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, {email} text, {cols},
+                                   UNIQUE NULLS NOT DISTINCT ({email}));
+         CREATE TABLE {orders} (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+                                {link} bigint REFERENCES {customers} (id), {amount} numeric);
+         INSERT INTO {customers} ({email}) VALUES ('a@x');
+         INSERT INTO {orders} ({link}, {amount}) VALUES (1, 10);",
+        customers = physical(CUSTOMERS),
+        orders = physical(ORDERS),
+        email = q(EMAIL),
+        cols = plain.join(", "),
+        link = q(LINK),
+        amount = q(AMOUNT),
+    );
+    let mut columns = vec![EMAIL.to_string()];
+    columns.extend(names.iter().map(|n| n.to_string()));
+    let step = Op::Extract {
+        table: ORDERS.into(),
+        positions: (1..=columns.len()).collect(),
+        columns,
+        into: CUSTOMERS.into(),
+        key: vec![EMAIL.into()],
+        link: LINK.into(),
+    };
+    let (_db, client) = scenario(&setup, &[step]).await;
+    let flat = earlier(1, ORDERS);
+    let quoted: Vec<String> = names.iter().map(|n| q(n)).collect();
+    let values: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+    client
+        .batch_execute(&format!(
+            "INSERT INTO {flat} ({}, {}, {}) VALUES ('b@x', {}, 5)",
+            q(EMAIL),
+            quoted.join(", "),
+            q(AMOUNT),
+            values.join(", ")
+        ))
+        .await
+        .unwrap();
+    client
+        .batch_execute(&format!("UPDATE {flat} SET {} = 'changed', {} = 'x' WHERE id = 1", q("k1"), q("strata")))
+        .await
+        .unwrap();
+    client.batch_execute(&format!("UPDATE {flat} SET {} = 'c@x' WHERE id = 2", q(EMAIL))).await.unwrap();
+    let rows = read(&client, &flat, "id").await;
+    assert_eq!((rows[0]["k1"].clone(), rows[0]["strata"].clone()), (json!("changed"), json!("x")));
+    assert_eq!((rows[1][EMAIL].clone(), rows[1]["strata_k1"].clone()), (json!("c@x"), json!("strata_k1")));
+    assert_eq!(client.execute(&format!("DELETE FROM {flat} WHERE id = 2"), &[]).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn rebuilding_the_views_keeps_the_users_objects_and_grants() {
+    let (_db, mut client) = scenario(&extracted(), &[extract_customers()]).await;
+    let flat = earlier(1, ORDERS);
+    let report = physical("report \"x\"");
+    client.batch_execute(&format!("CREATE VIEW {report} AS SELECT * FROM {flat}")).await.unwrap();
+    // A user's view reading a generated one: refused, naming both, nothing dropped.
+    let tx = client.transaction().await.unwrap();
+    let err = model::drop_views(&tx, SCHEMA).await.unwrap_err().to_string();
+    assert!(err.contains(&format!("{report} reads {flat}")) && err.contains("nothing was changed"), "{err}");
+    drop(tx);
+    assert_eq!(read(&client, &flat, "id").await.as_array().unwrap().len(), 3);
+    client.batch_execute(&format!("DROP VIEW {report}")).await.unwrap();
+
+    // A user's table in the model's schema stays, and so do the grants on the schema and views.
+    let role = q(&format!("reader \"x\" {}", std::process::id()));
+    let notes = earlier(1, "notes");
+    client
+        .batch_execute(&format!(
+            "CREATE ROLE {role}; CREATE TABLE {notes} (x int); INSERT INTO {notes} VALUES (1); \
+             GRANT USAGE ON SCHEMA {schema} TO {role}; GRANT SELECT ON {flat} TO {role} WITH GRANT OPTION",
+            schema = q(&pg_schema(1))
+        ))
+        .await
+        .unwrap();
+    let allowed = "SELECT has_schema_privilege($1, $2, 'USAGE'), \
+                          has_table_privilege($1, $3, 'SELECT WITH GRANT OPTION'), has_table_privilege($1, $3, 'INSERT')";
+    let name = format!("reader \"x\" {}", std::process::id());
+    for keep_notes in [true, false] {
+        if !keep_notes {
+            client.batch_execute(&format!("DROP TABLE {notes}")).await.unwrap();
+        }
+        let tx = client.transaction().await.unwrap();
+        model::build_views(&tx, SCHEMA).await.unwrap();
+        tx.commit().await.unwrap();
+        let row = client.query_one(allowed, &[&name, &pg_schema(1), &flat]).await.unwrap();
+        assert_eq!((row.get::<_, bool>(0), row.get::<_, bool>(1), row.get::<_, bool>(2)), (true, true, false));
+        assert_eq!(read(&client, &flat, "id").await.as_array().unwrap().len(), 3);
+    }
+    // Only the generated objects were ever dropped: the notes survived the first rebuild.
+    client.batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}")).await.unwrap();
+}
+
+/// Makes `change` a step of the schema, as the API does.
+async fn step(client: &mut Client, change: &model::Change) {
+    use strata_db::audit::action::{self, ActionKind};
+    let tx = client.transaction().await.unwrap();
+    action::begin(&tx, ActionKind::Model, "a model step").await.unwrap();
+    model::apply(&tx, SCHEMA, change).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// The views of model `number`.
+async fn views(client: &Client, number: i32) -> Vec<String> {
+    client
+        .query(
+            "SELECT relname::text FROM pg_class WHERE relnamespace = $1::text::regnamespace ORDER BY relname",
+            &[&q(&pg_schema(number))],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+#[tokio::test]
+async fn tables_made_after_a_step_belong_to_the_later_models_only() {
+    let setup = format!(
+        "CREATE TABLE {cities} (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, name text);
+         INSERT INTO {cities} (name) VALUES ('Lisbon');",
+        cities = physical(CITIES)
+    );
+    let (_db, mut client) = scenario(&setup, &[]).await;
+    step(&mut client, &model::Change::RenameTable { table: CITIES.into(), to: "towns ✓".into() }).await;
+    // A new table reusing the name model 1 shows, and another one: neither is in model 1.
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE {} (id int PRIMARY KEY, other text); CREATE TABLE {} (id int PRIMARY KEY)",
+            physical(CITIES),
+            physical("later")
+        ))
+        .await
+        .unwrap();
+    let tx = client.transaction().await.unwrap();
+    model::build_views(&tx, SCHEMA).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(views(&client, 1).await, [CITIES]);
+    assert_eq!(read(&client, &earlier(1, CITIES), "id").await, json!([{ "id": 1, "name": "Lisbon" }]));
+    // The next step records them: they are in model 2, still not in model 1.
+    step(&mut client, &model::Change::RenameTable { table: "later".into(), to: "later 2".into() }).await;
+    assert_eq!(views(&client, 1).await, [CITIES]);
+    assert_eq!(views(&client, 2).await, [CITIES, "later", "towns ✓"]);
+
+    // A catalog the tables no longer match: the error names the model and says what to do.
+    client.batch_execute(&format!("ALTER TABLE {} RENAME TO gone", physical("towns ✓"))).await.unwrap();
+    let err = model::mappings(&client, SCHEMA).await.unwrap_err().to_string();
+    assert!(
+        err.contains("model v1 of")
+            && err.contains("towns ✓")
+            && err.contains("undo the change made to them outside Strata"),
+        "{err}"
+    );
 }

@@ -13,18 +13,26 @@ CREATE TABLE strata.model (
     op         jsonb,
     made_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
     action     bigint REFERENCES strata.action (id) ON DELETE SET NULL,
+    -- The physical tables of the schema (oids) when this model became the newest: tables made
+    -- later belong to later models only. NULL: every table of the schema.
+    tables     oid[],
+    -- The grants on this model's PostgreSQL schema and views, remembered while its views are
+    -- dropped and given again when they are built: {"schema": [[role, privilege, grantable]],
+    -- "views": {name: [[role, privilege, grantable]]}}, role NULL for PUBLIC.
+    grants     jsonb,
     PRIMARY KEY (namespace, number),
     UNIQUE (namespace, name),
     CHECK ((number = 1) = (op IS NULL))
 );
 
--- The views of earlier models, as generated (`model::build_views` refills it): each view's
--- key column, by which the grid and the API find, edit and delete its rows.
+-- The views of earlier models, as generated (`model::build_views` refills it; only these, and
+-- their trigger functions, are dropped again): each view's key column, by which the grid and
+-- the API find, edit and delete its rows (NULL for a view without one).
 CREATE TABLE strata.model_view (
     relid      oid PRIMARY KEY,
     namespace  oid NOT NULL,
     number     integer NOT NULL,
-    key        text NOT NULL,
+    key        text,
     FOREIGN KEY (namespace, number) REFERENCES strata.model (namespace, number) ON DELETE CASCADE
 );
 

@@ -410,10 +410,9 @@ impl Op {
     }
 }
 
-/// The object `name` of schema `strata` (a kept column's table, a retype's function).
+/// The object `name` of schema `strata`, or why it cannot be named.
 fn strata_table(name: &str) -> Result<QualifiedName, MappingError> {
-    let quoted = |name: &str| ident(name).map_err(|err| broken(name, err.to_string()));
-    Ok(QualifiedName::new(quoted("strata")?, quoted(name)?))
+    super::strata_object(name).map_err(|err| broken(name, err.to_string()))
 }
 
 #[cfg(test)]

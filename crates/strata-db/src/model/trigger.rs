@@ -7,24 +7,36 @@
 //! ```text
 //! IF num_nonnulls(NEW."Customer Email", NEW."City") > 0 THEN
 //!   IF NEW."Customer Email" IS NOT NULL THEN
-//!     SELECT t1."id" AS k, t1."Customer Email" AS c1, t1."City" AS c2 INTO strata_e1
+//!     SELECT t1."id" AS k, t1."Customer Email" AS c1, t1."City" AS c2 INTO strata.e1
 //!       FROM "public"."customers" t1 WHERE t1."Customer Email" = NEW."Customer Email";
 //!   ELSE
 //!     SELECT ... WHERE (t1."Customer Email" = NEW."Customer Email" OR (t1."Customer Email" IS NULL AND NEW."Customer Email" IS NULL));
 //!   END IF;
 //!   IF NOT FOUND THEN
 //!     INSERT INTO "public"."customers" AS t1 ("Customer Email", "City") VALUES (NEW."Customer Email", NEW."City")
-//!       ON CONFLICT ("Customer Email") DO NOTHING RETURNING t1."id" INTO strata_k1;
+//!       ON CONFLICT ("Customer Email") DO NOTHING RETURNING t1."id" INTO strata.k1;
 //!     ...
 //!   END IF;
-//!   IF strata_k1 IS NULL THEN
-//!     strata_k1 := strata_e1.k;
-//!     IF strata_e1.c2 IS DISTINCT FROM NEW."City" THEN RAISE EXCEPTION USING ... END IF;
+//!   IF strata.k1 IS NULL THEN
+//!     strata.k1 := strata.e1.k;
+//!     IF strata.e1.c2 IS DISTINCT FROM NEW."City" THEN RAISE EXCEPTION USING ... END IF;
 //!   END IF;
 //! END IF;
-//! INSERT INTO "public"."orders" AS t0 ("customers_id", "amount") VALUES (strata_k1, NEW."amount") RETURNING t0."id" INTO strata_k0;
-//! NEW."id" := strata_k0;
+//! INSERT INTO "public"."orders" AS t0 ("customers_id", "amount") VALUES (strata.k1, NEW."amount") RETURNING t0."id" INTO strata.k0;
+//! NEW."id" := strata.k0;
 //! ```
+//!
+//! Variables live in the block labelled `strata` and are always named through it
+//! (`strata.k1`), with `#variable_conflict use_column`, so a column named like one (`k1`) is
+//! never ambiguous.
+//!
+//! Written values and existing entities, one rule here and in [`super::bulk`]: on INSERT, a
+//! written NULL for an entity's attribute is "not given" (an existing entity keeps its value),
+//! a written non-NULL value that differs from an existing entity's is refused. On UPDATE, an
+//! entity's attribute changes only where the statement changed it and only if the entity still
+//! holds the value this row read (`IS NOT DISTINCT FROM` the OLD value, as the model reads it):
+//! rows of one statement (or concurrent writers) that give one entity different values are
+//! refused rather than the last one silently winning; writing the same new value twice is fine.
 //!
 //! An entity is looked up before it is created (so reusing one does not use up an id). The
 //! lookup is NULL-safe (`UNIQUE NULLS NOT DISTINCT`) yet keeps PL/pgSQL's cached generic plans
@@ -77,7 +89,7 @@ fn dollar_quoted(body: &str) -> String {
 
 /// Which write a piece of the function serves.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Op {
+enum Event {
     Insert,
     Update,
 }
@@ -126,10 +138,13 @@ impl<'a> Body<'a> {
         let mut declare = String::from("DECLARE\n");
         for (index, node) in self.table.nodes.iter().enumerate() {
             if !node.key.is_empty() {
-                declare.push_str(&format!("  {} {}.{}%TYPE;\n", var(index), node.table, ident(node.key.as_str())?));
-            }
-            if matches!(self.routing.nodes[index].find, Find::Unique(_) | Find::Link(_)) {
-                declare.push_str(&format!("  {} record;\n", entity(index)));
+                let key_type = format!("{}.{}%TYPE", node.table, ident(node.key.as_str())?);
+                declare.push_str(&format!(
+                    "  {} {key_type};\n  {} {key_type};\n",
+                    local(KEY, index),
+                    local(OLD_KEY, index)
+                ));
+                declare.push_str(&format!("  {} record;\n", local(ENTITY, index)));
             }
         }
 
@@ -146,7 +161,7 @@ impl<'a> Body<'a> {
                 "RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = format('%I has no key column in this model, so \
                  its rows cannot be changed or deleted through it; change them in the newest model', TG_TABLE_NAME);",
             );
-            return Ok(format!("\n{declare}BEGIN\n{}END\n", self.text));
+            return Ok(block(&declare, &self.text));
         };
         let key = ident(key)?;
         let anchor = &self.table.nodes[0];
@@ -162,24 +177,25 @@ impl<'a> Body<'a> {
             .iter()
             .map(|n| Ok(format!("{}.{}", alias(*n), ident(self.table.nodes[*n].key.as_str())?)))
             .collect::<Result<Vec<_>, Error>>()?;
-        let vars: Vec<String> = nodes.iter().map(|n| var(*n)).collect();
+        let mut vars: Vec<String> = nodes.iter().map(|n| var(*n)).collect();
+        vars.extend(nodes.iter().map(|n| old_key(*n)));
         self.line(format!(
-            "SELECT {} INTO {} FROM {} WHERE t0.{anchor_key} = OLD.{key};",
-            keys.join(", "),
+            "SELECT {keys}, {keys} INTO {} FROM {} WHERE t0.{anchor_key} = OLD.{key};",
             vars.join(", "),
-            view::from(self.table, 0)?
+            view::from(self.table, 0)?,
+            keys = keys.join(", "),
         ));
         self.line("IF NOT FOUND THEN RETURN NULL; END IF;");
         self.update_node(0)?;
         self.line("RETURN NEW;");
-        Ok(format!("\n{declare}BEGIN\n{}END\n", self.text))
+        Ok(block(&declare, &self.text))
     }
 
     /// INSERT: the anchor's entities, the anchor (its key from its default when none is
     /// written), then its extensions.
     fn insert_anchor(&mut self) -> Result<(), Error> {
         for child in self.routing.nodes[0].references.clone() {
-            self.resolve(child, Op::Insert)?;
+            self.resolve(child, Event::Insert)?;
         }
         match self.key_index() {
             Some(index) => {
@@ -196,7 +212,7 @@ impl<'a> Body<'a> {
                 self.line(statement);
             }
         }
-        self.insert_extensions(0, Op::Insert)
+        self.insert_extensions(0, Event::Insert)
     }
 
     /// `INSERT` of node `node`'s row: its columns (but `skip`), its references' links, and for an
@@ -249,20 +265,20 @@ impl<'a> Body<'a> {
     }
 
     /// The extensions of `node` that get a value: each inserted (or updated) with `node`'s key.
-    fn insert_extensions(&mut self, node: usize, op: Op) -> Result<(), Error> {
+    fn insert_extensions(&mut self, node: usize, event: Event) -> Result<(), Error> {
         for child in self.routing.nodes[node].extensions.clone() {
             let subtree = self.routing.nodes[child].subtree.clone();
             self.open(format!("IF {} THEN", any_value(self.table, &subtree)?));
-            self.insert_extension(child, op)?;
+            self.insert_extension(child, event)?;
             self.close("END IF;");
         }
         Ok(())
     }
 
     /// Upserts the extension `node`'s row with its parent's key (its own entities first).
-    fn insert_extension(&mut self, node: usize, op: Op) -> Result<(), Error> {
+    fn insert_extension(&mut self, node: usize, event: Event) -> Result<(), Error> {
         for child in self.routing.nodes[node].references.clone() {
-            self.resolve(child, op)?;
+            self.resolve(child, event)?;
         }
         let physical = &self.table.nodes[node];
         let key = ident(physical.key.as_str())?;
@@ -283,13 +299,13 @@ impl<'a> Body<'a> {
         };
         let statement = self.insert_statement(node, None, Some(conflict))?;
         self.line(statement);
-        self.insert_extensions(node, op)
+        self.insert_extensions(node, event)
     }
 
     /// Finds (or creates) the row of the referenced node `node` the written row names, into its
     /// key variable (left NULL when every value it keeps is NULL). On UPDATE, only the columns
     /// the statement changed must agree with an existing row.
-    fn resolve(&mut self, node: usize, op: Op) -> Result<(), Error> {
+    fn resolve(&mut self, node: usize, event: Event) -> Result<(), Error> {
         let subtree = self.routing.nodes[node].subtree.clone();
         let any = any_value(self.table, &subtree)?;
         match self.routing.nodes[node].find.clone() {
@@ -299,7 +315,7 @@ impl<'a> Body<'a> {
                 self.lookup_unique(node, &unique)?;
                 self.open("IF NOT FOUND THEN");
                 for child in self.routing.nodes[node].references.clone() {
-                    self.resolve(child, op)?;
+                    self.resolve(child, event)?;
                 }
                 let names = unique
                     .iter()
@@ -312,7 +328,7 @@ impl<'a> Body<'a> {
                     self.open("IF NOT FOUND THEN");
                 } else {
                     self.open("IF FOUND THEN");
-                    self.insert_extensions(node, op)?;
+                    self.insert_extensions(node, event)?;
                     self.otherwise("ELSE");
                 }
                 self.lookup_unique(node, &unique)?;
@@ -322,7 +338,7 @@ impl<'a> Body<'a> {
                 self.line(format!("{} := {}.k;", var(node), entity(node)));
                 let compared: Vec<usize> = subtree.iter().copied().filter(|c| !unique.contains(c)).collect();
                 let key = self.key_text(&unique)?;
-                self.compare(node, &compared, &key, op)?;
+                self.compare(node, &compared, &key, event)?;
                 self.close("END IF;");
                 self.close("END IF;");
             }
@@ -341,11 +357,11 @@ impl<'a> Body<'a> {
                 self.close("END IF;");
                 self.otherwise("ELSE");
                 let key = format!("{}.{}", alias(node), ident(self.table.nodes[node].key.as_str())?);
-                let lookup = self.lookup(node, &format!("{key} = {value}"))?;
+                let lookup = self.lookup(node, &subtree, &format!("{key} = {value}"))?;
                 self.line(lookup);
                 self.open("IF FOUND THEN");
                 let text = self.key_text(&[link])?;
-                self.compare(node, &subtree, &text, op)?;
+                self.compare(node, &subtree, &text, event)?;
                 self.close("END IF;");
                 self.close("END IF;");
                 self.line(format!("{} := {value};", var(node)));
@@ -371,12 +387,12 @@ impl<'a> Body<'a> {
         self.line(format!("RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = {message};"));
     }
 
-    /// `SELECT` of the referenced node `node`'s key and of every model column under it (as the
-    /// model reads them) into its record variable.
-    fn lookup(&self, node: usize, condition: &str) -> Result<String, Error> {
+    /// `SELECT` of node `node`'s key and of the model's `columns` under it (as the model reads
+    /// them) into its record variable.
+    fn lookup(&self, node: usize, columns: &[usize], condition: &str) -> Result<String, Error> {
         let key = format!("{}.{} AS k", alias(node), ident(self.table.nodes[node].key.as_str())?);
         let mut list = vec![key];
-        for &column in &self.routing.nodes[node].subtree {
+        for &column in columns {
             list.push(format!("{} AS c{column}", view::read(self.table, column)?));
         }
         Ok(format!(
@@ -398,7 +414,9 @@ impl<'a> Body<'a> {
             same.push(format!("({physical} = {value} OR ({physical} IS NULL AND {value} IS NULL))"));
             present.push(format!("{value} IS NOT NULL"));
         }
-        let (equal, same) = (self.lookup(node, &equal.join(" AND "))?, self.lookup(node, &same.join(" AND "))?);
+        let subtree = &self.routing.nodes[node].subtree;
+        let (equal, same) =
+            (self.lookup(node, subtree, &equal.join(" AND "))?, self.lookup(node, subtree, &same.join(" AND "))?);
         self.open(format!("IF {} THEN", present.join(" AND ")));
         self.line(equal);
         self.otherwise("ELSE");
@@ -418,14 +436,18 @@ impl<'a> Body<'a> {
 
     /// Refuses a written value of `columns` that differs from the found row's (on UPDATE, only
     /// where the statement changed it).
-    fn compare(&mut self, node: usize, columns: &[usize], key: &str, op: Op) -> Result<(), Error> {
+    fn compare(&mut self, node: usize, columns: &[usize], key: &str, event: Event) -> Result<(), Error> {
         for &column in columns {
             let written = new(self.table, column)?;
             let existing = format!("{}.c{column}", entity(node));
-            let mut differs = format!("{existing} IS DISTINCT FROM {written}");
-            if op == Op::Update {
-                differs.push_str(&format!(" AND {}", changed(self.table, column)?));
-            }
+            // On INSERT a written NULL is not given (the entity keeps its value); on UPDATE only
+            // the values the statement changed count.
+            let differs = match event {
+                Event::Insert => format!("{written} IS NOT NULL AND {existing} IS DISTINCT FROM {written}"),
+                Event::Update => {
+                    format!("{existing} IS DISTINCT FROM {written} AND {}", changed(self.table, column)?)
+                }
+            };
             let message = format!(
                 "format('%I with %s already has %I = %L, not %L; change it in %I, or write the same value', \
                  {relation}, {key}, {name}, {existing}, {written}, {relation})",
@@ -452,30 +474,43 @@ impl<'a> Body<'a> {
         let physical = &self.table.nodes[node];
         let key = ident(physical.key.as_str())?;
         let me = alias(node);
-        let mut sets = Vec::new();
-        let mut changes = Vec::new();
+        let (mut sets, mut changes, mut unchanged) = (Vec::new(), Vec::new(), Vec::new());
+        let mut checked = self.routing.nodes[node].columns.clone();
         for &column in &self.routing.nodes[node].columns {
             let logical = &self.table.columns[column];
             let name = ident(logical.column.as_str())?;
             let change = changed(self.table, column)?;
             let value = view::write(logical, new(self.table, column)?);
             sets.push(format!("{name} = CASE WHEN {change} THEN {value} ELSE {me}.{name} END"));
+            unchanged.push(format!(
+                "(NOT ({change}) OR {} IS NOT DISTINCT FROM OLD.{})",
+                view::read(self.table, column)?,
+                ident(logical.name.as_str())?
+            ));
             changes.push(change);
         }
         for &child in &self.routing.nodes[node].references {
             if let Some(link) = self.written_link(child)? {
                 sets.push(format!("{link} = {}", var(child)));
                 changes.push(format!("{me}.{link} IS DISTINCT FROM {}", var(child)));
+                unchanged.push(format!("{me}.{link} IS NOT DISTINCT FROM {}", old_key(child)));
+                checked.extend(self.routing.nodes[child].subtree.iter().copied());
             }
         }
         if !sets.is_empty() {
+            // Only a row still as this row read it is changed: another row of the statement (or
+            // another transaction) that changed it first makes this one a conflict, unless it
+            // wrote the same values.
             self.line(format!(
-                "UPDATE {} AS {me} SET {} WHERE {me}.{key} = {} AND ({});",
+                "UPDATE {} AS {me} SET {} WHERE {me}.{key} = {} AND ({}) AND {};",
                 physical.table,
                 sets.join(", "),
                 var(node),
-                changes.join(" OR ")
+                changes.join(" OR "),
+                unchanged.join(" AND ")
             ));
+            checked.sort_unstable();
+            self.changed_first(node, &checked)?;
         }
         if node == 0
             && !self.routing.nodes[0].extensions.is_empty()
@@ -488,10 +523,54 @@ impl<'a> Body<'a> {
             self.open(format!("IF {} IS NOT NULL THEN", var(child)));
             self.update_node(child)?;
             self.otherwise(format!("ELSIF {} THEN", any_value(self.table, &subtree)?));
-            self.insert_extension(child, Op::Update)?;
+            self.insert_extension(child, Event::Update)?;
             self.close("END IF;");
         }
         Ok(())
+    }
+
+    /// After an UPDATE of node `node`'s row that changed nothing: refuses a value of `columns`
+    /// the statement changed that the row holds no more, written otherwise meanwhile.
+    fn changed_first(&mut self, node: usize, columns: &[usize]) -> Result<(), Error> {
+        let moved = columns.iter().map(|c| changed(self.table, *c)).collect::<Result<Vec<_>, Error>>()?;
+        self.open(format!("IF NOT FOUND AND ({}) THEN", moved.join(" OR ")));
+        let key = format!("{}.{}", alias(node), ident(self.table.nodes[node].key.as_str())?);
+        let lookup = self.lookup(node, columns, &format!("{key} = {}", var(node)))?;
+        self.line(lookup);
+        let identity = self.identity_text(node)?;
+        for (&column, moved) in columns.iter().zip(&moved) {
+            let (written, now) = (new(self.table, column)?, format!("{}.c{column}", entity(node)));
+            let message = format!(
+                "format('%I with %s: %I was changed to %L by another row of this statement (or another \
+                 transaction), and this row would make it %L; write one value per row of %I', \
+                 {relation}, {identity}, {name}, {now}, {written}, {relation})",
+                relation = self.relation_name(node),
+                name = column_name(column),
+            );
+            self.open(format!("IF FOUND AND {moved} AND {now} IS DISTINCT FROM {written} THEN"));
+            self.line(format!(
+                "RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = {message}, \
+                 HINT = 'Every row that links to it shows the same values.';"
+            ));
+            self.close("END IF;");
+        }
+        self.close("END IF;");
+        Ok(())
+    }
+
+    /// What identifies node `node`'s row to people, as an SQL text expression: the columns that
+    /// find it (`"Customer Email" = 'a@x'`), else its key.
+    fn identity_text(&self, node: usize) -> Result<String, Error> {
+        match &self.routing.nodes[node].find {
+            Find::Unique(columns) => self.key_text(columns),
+            Find::Link(link) => self.key_text(&[*link]),
+            Find::Anchor | Find::Extension | Find::Nothing => Ok(format!(
+                "format('%I = %L', (SELECT a.attname FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a \
+                 ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] WHERE i.indrelid = {} AND i.indisprimary), {})",
+                self.oids[node],
+                var(node)
+            )),
+        }
     }
 
     /// UPDATE of the referenced node `node`: re-pointed when the columns that find it changed (or
@@ -505,18 +584,18 @@ impl<'a> Body<'a> {
                 self.open(format!("IF NOT {any} THEN"));
                 self.line(format!("{} := NULL;", var(node)));
                 self.otherwise(format!("ELSIF {} IS NULL OR {} THEN", var(node), moved.join(" OR ")));
-                self.resolve(node, Op::Update)?;
+                self.resolve(node, Event::Update)?;
                 self.otherwise("ELSE");
                 self.update_node(node)?;
                 self.close("END IF;");
             }
             Find::Link(link) => {
                 self.open(format!("IF {} THEN", changed(self.table, link)?));
-                self.resolve(node, Op::Update)?;
+                self.resolve(node, Event::Update)?;
                 self.otherwise(format!("ELSIF {} IS NOT NULL THEN", var(node)));
                 self.update_node(node)?;
                 self.otherwise(format!("ELSIF {any} THEN"));
-                self.resolve(node, Op::Update)?;
+                self.resolve(node, Event::Update)?;
                 self.close("END IF;");
             }
             Find::Nothing => {
@@ -543,14 +622,40 @@ impl<'a> Body<'a> {
     }
 }
 
-/// The key variable of node `node`.
-fn var(node: usize) -> String {
-    format!("strata_k{node}")
+/// The label of the function's block: every variable is named through it, and with
+/// `#variable_conflict use_column` a column named like a variable is never ambiguous (no table
+/// is ever aliased `strata`: nodes are `t<i>`).
+const LABEL: &str = "strata";
+/// Prefix of the key variables.
+const KEY: &str = "k";
+/// Prefix of the variables holding each node's key as the updated row had it.
+const OLD_KEY: &str = "o";
+/// Prefix of the record variables holding a node's row as found.
+const ENTITY: &str = "e";
+
+/// The function's body: its variables, declared in the labelled block, and `statements`.
+fn block(declare: &str, statements: &str) -> String {
+    format!("\n#variable_conflict use_column\n<<{LABEL}>>\n{declare}BEGIN\n{statements}END {LABEL};\n")
 }
 
-/// The record variable of the referenced node `node`, as found.
+/// Variable `prefix` of node `node`, as declared.
+fn local(prefix: &str, node: usize) -> String {
+    format!("{prefix}{node}")
+}
+
+/// The key variable of node `node`.
+fn var(node: usize) -> String {
+    format!("{LABEL}.{}", local(KEY, node))
+}
+
+/// The variable holding node `node`'s key as the updated row had it.
+fn old_key(node: usize) -> String {
+    format!("{LABEL}.{}", local(OLD_KEY, node))
+}
+
+/// The record variable of node `node`'s row, as found.
 fn entity(node: usize) -> String {
-    format!("strata_e{node}")
+    format!("{LABEL}.{}", local(ENTITY, node))
 }
 
 /// The written value of model column `index`.

@@ -37,8 +37,9 @@ pub(super) async fn add(tx: &Transaction<'_>, namespace: u32, models: &[ModelRow
             reason: format!("cannot be recorded: {err}"),
         })?;
         tx.execute(
-            "INSERT INTO strata.model (namespace, number, name, pg_schema, op, made_at, action) \
-             VALUES ($1, $2, $3, $4, $5::text::jsonb, coalesce($6::text::timestamptz, clock_timestamp()), $7)",
+            "INSERT INTO strata.model (namespace, number, name, pg_schema, op, made_at, action, tables) \
+             VALUES ($1, $2, $3, $4, $5::text::jsonb, coalesce($6::text::timestamptz, clock_timestamp()), $7, \
+                     ARRAY(SELECT oid FROM pg_class WHERE relnamespace = $1 AND relkind IN ('r', 'p') ORDER BY oid))",
             &[&namespace, &model.number, &model.name, &model.pg_schema, &op, &model.made_at, &model.action],
         )
         .await

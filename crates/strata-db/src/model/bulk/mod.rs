@@ -10,8 +10,11 @@
 //!    drawn from its sequence, so the anchor and its extensions agree on them.
 //! 2. For each referenced table (an extracted entity) the written rows' distinct values are
 //!    gathered (`strata_bulk_w<node>`): written rows that disagree among themselves on an entity,
-//!    or with an existing entity, are the conflicts. Under [`EntityConflicts::Cancel`] they are
-//!    returned before anything is written.
+//!    or with an existing entity, are the conflicts. A written NULL is "not given", as in the
+//!    row triggers (`super::trigger`): it agrees with any value and takes the entity's value (a
+//!    new entity's first non-NULL one among the rows). Disagreements among the rows are returned
+//!    before anything is written under every policy, those with existing entities under
+//!    [`EntityConflicts::Cancel`].
 //! 3. Deepest first, the entities the rows name are found and the missing ones created
 //!    (`strata_bulk_k<node>`: entity key by identifying values); under
 //!    [`EntityConflicts::Update`] the existing ones take the written values.
@@ -30,11 +33,14 @@ use serde::{Deserialize, Serialize};
 use strata_sql::{Ident, QualifiedName};
 use tokio_postgres::Transaction;
 
+mod conflicts;
+
 use super::mapping::LogicalTable;
 use super::routing::{Find, Routing};
 use super::view::{self, alias};
 use crate::Error;
 use crate::audit::ident;
+use conflicts::rows;
 
 /// What to do when a written row's key names an existing entity (a row of an extracted table)
 /// whose other columns differ from the row's.
@@ -72,15 +78,12 @@ pub struct EntityConflict {
 pub enum BulkError {
     /// Written rows disagree with existing entities (under [`EntityConflicts::Cancel`]), or
     /// with each other.
-    #[error("{} written rows disagree with the rows of {} they link to", .0.len(), .0.first().map(|c| c.table.as_str()).unwrap_or(""))]
+    #[error("{} written rows disagree with the rows of {} they link to, or with each other", rows(.0), .0.first().map(|c| c.table.as_str()).unwrap_or(""))]
     Conflicts(Vec<EntityConflict>),
     /// A database error.
     #[error(transparent)]
     Database(#[from] Error),
 }
-
-/// At most this many conflicts are listed.
-const MAX_CONFLICTS: i64 = 1000;
 
 /// When `target` is a view of an earlier model that PostgreSQL cannot write by itself, inserts
 /// the rows of `rows` (a query whose columns are named as `columns`, the view's columns) into
@@ -253,14 +256,14 @@ impl<'a> Writer<'a> {
         for (node, matched) in &entities {
             self.gather(tx, *node, matched, &source).await?;
         }
-        if policy == EntityConflicts::Cancel {
-            let mut found = Vec::new();
-            for (node, matched) in &entities {
-                found.extend(self.conflicts(tx, *node, matched).await?);
-            }
-            if !found.is_empty() {
-                return Err(BulkError::Conflicts(found));
-            }
+        // Rows that disagree among themselves are refused whatever the policy, which only
+        // decides about existing entities.
+        let mut found = Vec::new();
+        for (node, matched) in &entities {
+            found.extend(self.conflicts(tx, *node, matched, policy == EntityConflicts::Cancel).await?);
+        }
+        if !found.is_empty() {
+            return Err(BulkError::Conflicts(found));
         }
         let mut nulls = vec![false; self.table.nodes.len()];
         for (node, matched) in &entities {
@@ -382,133 +385,34 @@ impl<'a> Writer<'a> {
     }
 
     /// `strata_bulk_w<node>`: the distinct written values under `node`, with the first row
-    /// that wrote them and how many did.
+    /// that wrote them and how many did. A NULL is "not given" (see `super::trigger`): it takes
+    /// the entity's first non-NULL value among the written rows, if any.
     async fn gather(&self, tx: &Transaction<'_>, node: usize, matched: &Match, source: &Source) -> Result<(), Error> {
-        let mut columns = Self::identity(matched);
-        let others: Vec<usize> = self.written(node).into_iter().filter(|c| !columns.contains(c)).collect();
-        columns.extend(others);
+        let identity = Self::identity(matched);
+        let others: Vec<usize> = self.written(node).into_iter().filter(|c| !identity.contains(c)).collect();
         let filter = match matched {
             Match::Unique(_) => format!("num_nonnulls({}) > 0", list(&self.written(node), "")),
             Match::Link(link) => format!("c{link} IS NOT NULL"),
         };
-        let listed = list(&columns, "");
+        let mut filled: Vec<String> = identity.iter().map(|c| format!("g.c{c}")).collect();
+        filled.extend(others.iter().map(|c| {
+            format!(
+                "coalesce(g.c{c}, first_value(g.c{c}) OVER (PARTITION BY {} ORDER BY g.c{c} IS NULL, g.strata_first)) \
+                 AS c{c}",
+                list(&identity, "g.")
+            )
+        }));
+        let listed = list(&[identity.as_slice(), others.as_slice()].concat(), "");
         tx.batch_execute(&format!(
             "CREATE TEMP TABLE strata_bulk_w{node} ON COMMIT DROP AS \
-             SELECT {listed}, min(strata_row) AS strata_first, count(*) AS strata_rows \
-             FROM {} s WHERE {filter} GROUP BY {listed}",
+             SELECT {}, g.strata_first, g.strata_rows \
+             FROM (SELECT {listed}, min(strata_row) AS strata_first, count(*) AS strata_rows \
+                   FROM {} s WHERE {filter} GROUP BY {listed}) g",
+            filled.join(", "),
             source.numbered
         ))
         .await
         .map_err(Error::postgres("gathering the rows' entities"))
-    }
-
-    /// The rows of `node`'s table as the model reads them, with its key (`strata_id`): the
-    /// identifying columns as `c<i>`, and the written ones under it.
-    fn existing(&self, node: usize, matched: &Match) -> Result<String, Error> {
-        let key = format!("{}.{}", alias(node), ident(self.table.nodes[node].key.as_str())?);
-        let mut list = vec![format!("{key} AS strata_id")];
-        let mut columns = match matched {
-            Match::Unique(columns) => columns.clone(),
-            Match::Link(_) => Vec::new(),
-        };
-        let others: Vec<usize> = self.written(node).into_iter().filter(|c| !columns.contains(c)).collect();
-        columns.extend(others);
-        for column in columns {
-            list.push(format!("{} AS c{column}", view::read(self.table, column)?));
-        }
-        if let Match::Link(link) = matched {
-            list.push(format!("{key} AS c{link}"));
-        }
-        Ok(format!("(SELECT {} FROM {})", list.join(", "), view::from(self.table, node)?))
-    }
-
-    /// `SELECT select FROM w JOIN e` where `w`'s and `e`'s `columns` are equal, NULLs included:
-    /// plain equality (which hashes) for rows without NULLs, `ARRAY[]` equality for the others.
-    fn matching(select: &str, w: &str, e: &str, columns: &[usize]) -> String {
-        let equal: Vec<String> = columns.iter().map(|c| format!("e.c{c} = w.c{c}")).collect();
-        format!(
-            "SELECT {select} FROM {w} w JOIN {e} e ON {} WHERE num_nulls({nulls}) = 0 \
-             UNION ALL \
-             SELECT {select} FROM {w} w JOIN {e} e ON {} WHERE num_nulls({nulls}) > 0",
-            equal.join(" AND "),
-            same("e", "w", columns),
-            nulls = list(columns, "w."),
-        )
-    }
-
-    /// Written rows that disagree with the entity they name, or among themselves.
-    async fn conflicts(
-        &self,
-        tx: &Transaction<'_>,
-        node: usize,
-        matched: &Match,
-    ) -> Result<Vec<EntityConflict>, Error> {
-        let identity = Self::identity(matched);
-        let compared: Vec<usize> = self.written(node).into_iter().filter(|c| !identity.contains(c)).collect();
-        if compared.is_empty() {
-            return Ok(Vec::new());
-        }
-        let key = format!("jsonb_build_array({})::text", list(&identity, "w."));
-        // Each compared column as (differs, the entity's or first value, the written value).
-        let triples = |first: &dyn Fn(usize) -> String| -> Vec<String> {
-            compared
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    let first = first(*c);
-                    format!("{first} IS DISTINCT FROM w.c{c} AS d{i}, ({first})::text AS e{i}, w.c{c}::text AS v{i}")
-                })
-                .collect()
-        };
-        let differs: Vec<String> = (0..compared.len()).map(|i| format!("x.d{i}")).collect();
-        let mut select = vec![format!("{key} AS strata_key"), "w.strata_rows".to_string()];
-        select.extend(triples(&|c| format!("e.c{c}")));
-        let joined = match matched {
-            Match::Unique(columns) => Self::matching(
-                &select.join(", "),
-                &format!("strata_bulk_w{node}"),
-                &self.existing(node, matched)?,
-                columns,
-            ),
-            Match::Link(link) => format!(
-                "SELECT {} FROM strata_bulk_w{node} w JOIN {} e ON e.strata_id = w.c{link}",
-                select.join(", "),
-                self.existing(node, matched)?
-            ),
-        };
-        let against = format!("SELECT * FROM ({joined}) x WHERE {} LIMIT {MAX_CONFLICTS}", differs.join(" OR "));
-        // Among the written rows: each set of values after the first for the same entity.
-        let mut select = vec![format!("{key} AS strata_key"), "w.strata_rows".to_string()];
-        select.extend(triples(&|c| format!("first_value(w.c{c}) OVER f")));
-        let among = format!(
-            "SELECT * FROM (SELECT {}, row_number() OVER f AS strata_index FROM strata_bulk_w{node} w \
-             WINDOW f AS (PARTITION BY {} ORDER BY w.strata_first)) x WHERE x.strata_index > 1 LIMIT {MAX_CONFLICTS}",
-            select.join(", "),
-            list(&identity, "w.")
-        );
-        let mut found = Vec::new();
-        for sql in [against, among] {
-            let rows = tx.query(&sql, &[]).await.map_err(Error::postgres("comparing the rows with their entities"))?;
-            for row in rows {
-                let key: String = row.get(0);
-                let values: Vec<serde_json::Value> = serde_json::from_str(&key).unwrap_or_default();
-                let key: serde_json::Map<String, serde_json::Value> =
-                    identity.iter().map(|c| self.table.columns[*c].name.clone()).zip(values).collect();
-                for (i, column) in compared.iter().enumerate() {
-                    if row.get::<_, Option<bool>>(2 + 3 * i) == Some(true) {
-                        found.push(EntityConflict {
-                            table: self.table.nodes[node].table.name.as_str().to_string(),
-                            key: key.clone(),
-                            column: self.table.columns[*column].name.clone(),
-                            existing: row.get(3 + 3 * i),
-                            written: row.get(4 + 3 * i),
-                            rows: row.get(1),
-                        });
-                    }
-                }
-            }
-        }
-        Ok(found)
     }
 
     /// Finds the entities of the referenced node `node` the rows name, creating the missing ones
@@ -656,9 +560,10 @@ impl<'a> Writer<'a> {
             Match::Link(_) => "",
         };
         let aliased: Vec<String> = values.iter().enumerate().map(|(i, v)| format!("{v} AS v{i}")).collect();
-        let sets: Vec<String> = names.iter().enumerate().map(|(i, n)| format!("{n} = d.v{i}")).collect();
+        // A NULL written is not given: the entity keeps its value.
+        let new: Vec<String> = names.iter().enumerate().map(|(i, n)| format!("coalesce(d.v{i}, {me}.{n})")).collect();
+        let sets: Vec<String> = names.iter().zip(&new).map(|(n, v)| format!("{n} = {v}")).collect();
         let old: Vec<String> = names.iter().map(|n| format!("{me}.{n}")).collect();
-        let new: Vec<String> = (0..names.len()).map(|i| format!("d.v{i}")).collect();
         let sql = format!(
             "UPDATE {table} AS {me} SET {sets} \
              FROM (SELECT DISTINCT ON ({entity_key}) {entity_key} AS strata_id, {aliased} FROM {source}{joins}{existing} \
