@@ -6,7 +6,7 @@ use strata_sql::QualifiedName;
 use tokio_postgres::{GenericClient, Transaction};
 
 use super::ModelInfo;
-use super::mapping::{LogicalTable, Mapping, MappingError};
+use super::mapping::{LogicalTable, Mapping};
 use super::{trigger, view};
 use crate::Error;
 use crate::audit::ident;
@@ -21,10 +21,7 @@ pub async fn mappings(client: &impl GenericClient, schema: &str) -> Result<Vec<(
             let Some(op) = &later.op else {
                 return Err(unmapped(schema, model, "the step that followed it is not recorded".into()));
             };
-            mapping = op.backward(mapping).map_err(|err| {
-                let err = MappingError { model: model.id, ..err };
-                unmapped(schema, model, err.to_string())
-            })?;
+            mapping = op.backward(mapping).map_err(|err| unmapped(schema, model, err.to_string()))?;
         }
         mapped.push((model.clone(), mapping.clone()));
     }
@@ -34,10 +31,7 @@ pub async fn mappings(client: &impl GenericClient, schema: &str) -> Result<Vec<(
 
 /// A model that cannot be read from the physical tables.
 fn unmapped(schema: &str, model: &ModelInfo, reason: String) -> Error {
-    Error::BadParameter {
-        parameter: "model".into(),
-        reason: format!("model {} of schema {schema:?} cannot be read from its tables: {reason}", model.name),
-    }
+    Error::ModelMismatch { schema: schema.to_string(), model: model.name.clone(), reason }
 }
 
 /// Drops the views of every earlier model of `schema` (their PostgreSQL schemas), so its
