@@ -1,5 +1,9 @@
 //! `/api/v1/databases/{db}/schemas/{schema}/tables/{table}/columns[/{column}]`: adding,
 //! renaming, retyping and dropping a column, and previewing a retype.
+//!
+//! In a schema with models each change is a model step (`strata_db::model::TableChange`), an
+//! action of kind `model`, so the earlier models keep reading the column as it was; a step
+//! refused is a 409 `model-conflict` as from the models API.
 
 use axum::Json;
 use axum::extract::State;
@@ -111,10 +115,11 @@ impl TryFrom<ddl::RetypePreview> for RetypePreview {
          body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such database, schema or table", body = crate::error::Problem,
          content_type = "application/problem+json"),
-        (status = 409, description = "A column of that name exists", body = crate::error::Problem,
+        (status = 409, description = "A column of that name exists, or (a schema with models) the step is refused: \
+         type `.../model-conflict` with the `preview`", body = crate::error::Problem,
          content_type = "application/problem+json"),
-        (status = 422, description = "Not a table, or NOT NULL on a table with rows", body = crate::error::Problem,
-         content_type = "application/problem+json"),
+        (status = 422, description = "Not a table, or NOT NULL on a table with rows or in a schema with models",
+         body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn add(
@@ -124,10 +129,10 @@ pub async fn add(
 ) -> Result<Acted<(StatusCode, Json<TableDetail>)>, ApiError> {
     let column: ddl::NewColumn = body.into();
     let acted = state
-        .act(
-            &db,
+        .act_on_table(
+            TablePath::new(&db, &schema, &table),
             ActionKind::AddColumn,
-            async |tx| ddl::column::add(tx, TablePath::new(&db, &schema, &table), &column).await,
+            async |tx, change| change.add_column(tx, &column).await,
             |_| summary::add_column(&table, &column.name),
         )
         .await?;
@@ -135,7 +140,8 @@ pub async fn add(
 }
 
 /// Renames and/or retypes a column. A retype converts every value; if any does not convert,
-/// nothing changes and the answer is a 422 `retype-refused` whose `preview` says which.
+/// nothing changes and the answer is a 422 `retype-refused` whose `preview` says which. In a
+/// schema with models, a rename and a retype together are two steps of one action.
 #[utoipa::path(
     patch,
     path = "/api/v1/databases/{db}/schemas/{schema}/tables/{table}/columns/{column}",
@@ -154,7 +160,8 @@ pub async fn add(
          body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such database, schema, table or column", body = crate::error::Problem,
          content_type = "application/problem+json"),
-        (status = 409, description = "A column of the new name exists, or a view depends on the column",
+        (status = 409, description = "A column of the new name exists, or a view depends on the column, or (a \
+         schema with models) the step is refused: type `.../model-conflict` with the `preview`",
          body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Values do not convert: type `.../retype-refused`, with the `preview`",
          body = crate::error::Problem, content_type = "application/problem+json"),
@@ -167,10 +174,10 @@ pub async fn alter(
 ) -> Result<Acted<Json<TableDetail>>, ApiError> {
     let change = ddl::column::ColumnChange { name: body.name, type_name: body.type_name };
     let acted = state
-        .act(
-            &db,
+        .act_on_table(
+            TablePath::new(&db, &schema, &table),
             ActionKind::AlterColumn,
-            async |tx| ddl::column::alter(tx, TablePath::new(&db, &schema, &table), &column, &change).await,
+            async |tx, table_change| table_change.alter_column(tx, &column, &change).await,
             |relation| {
                 let name = change.name.as_deref().unwrap_or(&column);
                 // The new type as PostgreSQL spells it, not as it was asked for (`int` → `integer`).
@@ -199,7 +206,8 @@ pub async fn alter(
          headers(("Strata-Action" = i64, description = "The action this write made, to undo it by"))),
         (status = 404, description = "No such database, schema, table or column", body = crate::error::Problem,
          content_type = "application/problem+json"),
-        (status = 409, description = "A primary key column, or one other objects depend on", body = crate::error::Problem,
+        (status = 409, description = "A primary key column, or one other objects depend on, or (a schema with \
+         models) the step is refused: type `.../model-conflict` with the `preview`", body = crate::error::Problem,
          content_type = "application/problem+json"),
     )
 )]
@@ -208,10 +216,10 @@ pub async fn drop(
     Path((db, schema, table, column)): Path<(String, String, String, String)>,
 ) -> Result<Acted<StatusCode>, ApiError> {
     let acted = state
-        .act(
-            &db,
+        .act_on_table(
+            TablePath::new(&db, &schema, &table),
             ActionKind::DropColumn,
-            async |tx| ddl::column::drop(tx, TablePath::new(&db, &schema, &table), &column).await,
+            async |tx, change| change.drop_column(tx, &column).await,
             |()| summary::drop_column(&table, &column),
         )
         .await?;

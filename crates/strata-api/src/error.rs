@@ -16,10 +16,11 @@ pub const PROBLEM_TYPES: &str = "https://strata.dev/problems/";
 
 /// An RFC 9457 problem document, the body of every error response. Some problems add extension
 /// members beside these (`column`, `array`, `row`, `value`, `current`, `missing`, `line`,
-/// `conflicts`, `undone_by`, `preview`), listed with the endpoint. Typed problems (`type` is
-/// `https://strata.dev/problems/` and one of `invalid-value`, `row-conflict`, `retype-refused`,
+/// `conflicts`, `undone_by`, `preview`, `models`, `actions`), listed with the endpoint. Typed
+/// problems (`type` is `https://strata.dev/problems/` and one of `invalid-value`, `row-conflict`, `retype-refused`,
 /// `missing`, `undo-conflict`, `already-undone`, `not-undone`, `undo-unavailable`,
-/// `model-conflict`, `entity-conflict`) say what went wrong for programs.
+/// `model-conflict`, `read-by-models`, `model-mismatch`, `entity-conflict`) say what went wrong
+/// for programs.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem; `about:blank` when the status says it all.
@@ -174,6 +175,7 @@ impl From<strata_db::Error> for ApiError {
             }
             Error::StillReferenced { .. } | Error::NotRestorable { .. } => ApiError::conflict(err.to_string()),
             Error::KeysInUse { ref keys, .. } => ApiError::conflict(err.to_string()).with("keys", keys.clone()),
+            Error::ModelMismatch { .. } => ApiError::conflict(err.to_string()).with_type("model-mismatch"),
             // Connection messages name the server but never the password: safe to show.
             strata_db::Error::Connect { .. } | strata_db::Error::Pool(_) => {
                 tracing::warn!("database unavailable: {err}");
@@ -262,14 +264,19 @@ impl From<strata_db::ddl::DdlError> for ApiError {
 }
 
 impl From<ModelError> for ApiError {
-    /// A refused step is a 409 `model-conflict` with its `preview`; a structure change
-    /// PostgreSQL refused is answered as for the columns API.
+    /// A refused step is a 409 `model-conflict` with its `preview`; a table earlier models read
+    /// is a 409 `read-by-models` with those `models` and the `actions` to undo; a structure
+    /// change PostgreSQL refused is answered as for the columns API.
     fn from(err: ModelError) -> ApiError {
         let detail = err.to_string();
         match err {
             ModelError::Refused(preview) => ApiError::conflict(detail)
                 .with_type("model-conflict")
                 .with("preview", crate::models::ModelPreview::from(*preview)),
+            ModelError::ReadByModels { models, actions, .. } => ApiError::conflict(detail)
+                .with_type("read-by-models")
+                .with("models", models.into_iter().map(crate::models::Model::from).collect::<Vec<_>>())
+                .with("actions", actions),
             ModelError::Ddl(err) => err.into(),
             ModelError::Database(err) => err.into(),
         }

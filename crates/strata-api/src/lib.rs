@@ -36,6 +36,8 @@ use axum::http::{HeaderName, HeaderValue};
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use strata_db::audit::action::{self, ActionKind};
+use strata_db::ddl::TablePath;
+use strata_db::model::TableChange;
 use strata_db::tokio_postgres::Transaction;
 use strata_db::{Databases, SystemDatabase};
 use tower_http::trace::TraceLayer;
@@ -82,11 +84,25 @@ impl AppState {
     where
         ApiError: From<E>,
     {
-        self.in_transaction::<_, ApiError>(db, async |tx| {
-            let action = action::begin(tx, kind, kind.as_str()).await?;
-            let done = work(tx).await?;
-            action::describe(tx, action, &summary(&done), None).await?;
-            Ok::<_, ApiError>(Acted { action, value: done })
+        self.in_transaction::<_, ApiError>(db, async |tx| acting(tx, kind, work, summary).await).await
+    }
+
+    /// Runs a structure change of the table `path` as [`AppState::act`] does, the table locked
+    /// first: in a schema with models the change is made as model steps, an action of kind
+    /// `model` (`strata_db::model::TableChange` says which, and makes it).
+    pub(crate) async fn act_on_table<T, E>(
+        &self,
+        path: TablePath<'_>,
+        kind: ActionKind,
+        work: impl AsyncFnOnce(&Transaction<'_>, &TableChange<'_>) -> Result<T, E>,
+        summary: impl FnOnce(&T) -> String,
+    ) -> Result<Acted<T>, ApiError>
+    where
+        ApiError: From<E>,
+    {
+        self.in_transaction::<_, ApiError>(path.database, async |tx| {
+            let change = TableChange::begin(tx, path).await?;
+            acting(tx, change.kind(kind), async |tx| work(tx, &change).await, summary).await
         })
         .await
     }
@@ -136,6 +152,23 @@ impl AppState {
         }
         Ok(done)
     }
+}
+
+/// Begins an action of `kind` in `tx`, runs `work`, and describes the action with `summary` of
+/// what `work` returned.
+async fn acting<T, E>(
+    tx: &Transaction<'_>,
+    kind: ActionKind,
+    work: impl AsyncFnOnce(&Transaction<'_>) -> Result<T, E>,
+    summary: impl FnOnce(&T) -> String,
+) -> Result<Acted<T>, ApiError>
+where
+    ApiError: From<E>,
+{
+    let action = action::begin(tx, kind, kind.as_str()).await?;
+    let done = work(tx).await?;
+    action::describe(tx, action, &summary(&done), None).await?;
+    Ok(Acted { action, value: done })
 }
 
 /// How [`AppState::transaction`] ends a transaction whose work succeeded.

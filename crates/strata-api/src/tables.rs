@@ -1,5 +1,8 @@
 //! `/api/v1/databases/{db}/schemas/{schema}/tables[/{table}]`: tables and views, and one
 //! table's columns and keys; creating, renaming and dropping a table.
+//!
+//! In a schema with models a rename is a model step, and a table an earlier model reads is not
+//! dropped (`strata_db::model::TableChange`).
 
 use axum::Json;
 use axum::extract::State;
@@ -252,7 +255,7 @@ pub async fn create(
     Ok(acted.map(|relation| (StatusCode::CREATED, Json(TableDetail::from(relation)))))
 }
 
-/// Renames a table.
+/// Renames a table (in a schema with models, as a model step: the earlier models keep its name).
 #[utoipa::path(
     patch,
     path = "/api/v1/databases/{db}/schemas/{schema}/tables/{table}",
@@ -270,7 +273,8 @@ pub async fn create(
          content_type = "application/problem+json"),
         (status = 404, description = "No such database, schema or table", body = crate::error::Problem,
          content_type = "application/problem+json"),
-        (status = 409, description = "A table of the new name exists", body = crate::error::Problem,
+        (status = 409, description = "A table of the new name exists, or (a schema with models) the step is \
+         refused: type `.../model-conflict` with the `preview`", body = crate::error::Problem,
          content_type = "application/problem+json"),
         (status = 422, description = "Not a table (a view, ...)", body = crate::error::Problem,
          content_type = "application/problem+json"),
@@ -282,10 +286,10 @@ pub async fn rename(
     crate::extract::Json(body): crate::extract::Json<TableName>,
 ) -> Result<Acted<Json<TableDetail>>, ApiError> {
     let acted = state
-        .act(
-            &db,
+        .act_on_table(
+            TablePath::new(&db, &schema, &table),
             ActionKind::RenameTable,
-            async |tx| ddl::table::rename(tx, TablePath::new(&db, &schema, &table), &body.name).await,
+            async |tx, change| change.rename(tx, &body.name).await,
             |relation| summary::structure(Verb::Rename { to: &relation.info.name }, "table", &table),
         )
         .await?;
@@ -293,7 +297,8 @@ pub async fn rename(
 }
 
 /// Drops a table; one that other tables reference only with `cascade=true` (which drops their
-/// foreign keys, and views over the table).
+/// foreign keys, and views over the table). In a schema with models, never one an earlier model
+/// reads (a step made or changed it): undo those steps first.
 #[utoipa::path(
     delete,
     path = "/api/v1/databases/{db}/schemas/{schema}/tables/{table}",
@@ -309,7 +314,8 @@ pub async fn rename(
          headers(("Strata-Action" = i64, description = "The action this write made, to undo it by"))),
         (status = 404, description = "No such database, schema or table", body = crate::error::Problem,
          content_type = "application/problem+json"),
-        (status = 409, description = "Other tables reference it (listed in `referenced_by`), or views depend on it",
+        (status = 409, description = "Other tables reference it (listed in `referenced_by`), or views depend on it, \
+         or earlier models read it: type `.../read-by-models` with those `models` and the `actions` to undo",
          body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a table (a view, ...)", body = crate::error::Problem,
          content_type = "application/problem+json"),
@@ -321,10 +327,10 @@ pub async fn drop(
     Cascade(cascade): Cascade,
 ) -> Result<Acted<StatusCode>, ApiError> {
     let acted = state
-        .act(
-            &db,
+        .act_on_table(
+            TablePath::new(&db, &schema, &table),
             ActionKind::DeleteTable,
-            async |tx| ddl::table::drop(tx, TablePath::new(&db, &schema, &table), cascade).await,
+            async |tx, change| change.drop(tx, cascade).await,
             |()| summary::structure(Verb::Delete, "table", &table),
         )
         .await?;

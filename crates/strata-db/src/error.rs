@@ -152,6 +152,21 @@ pub enum Error {
         /// PostgreSQL's reason, naming the referencing table.
         reason: String,
     },
+    /// An earlier model of a schema cannot be read from its tables any more: they were changed
+    /// outside Strata (with `psql`, say) in a way the steps recorded since do not know.
+    #[error(
+        "model {model} of {schema:?} no longer matches its tables: {reason}; undo the change made outside Strata \
+         (put the table or column back as it was), then make it through Strata (the grid, the API or \
+         `strata model`), which keeps the earlier models readable"
+    )]
+    ModelMismatch {
+        /// The schema.
+        schema: String,
+        /// The model's name (`v1`).
+        model: String,
+        /// What does not match.
+        reason: String,
+    },
     /// The database was migrated by a newer Strata than this one.
     #[error(
         "the database {database} has Strata schema version {found}, newer than this Strata \

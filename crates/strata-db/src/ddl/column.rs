@@ -8,7 +8,7 @@
 //! column's definition and values are kept (and it comes back at the end of the table), a retype
 //! keeps the old values.
 
-use strata_sql::QualifiedName;
+use strata_sql::{Ident, QualifiedName};
 use tokio_postgres::Transaction;
 
 use super::{
@@ -29,13 +29,23 @@ pub struct ColumnChange {
 
 /// Adds `column` to the table `path` and returns the table.
 pub async fn add(tx: &Transaction<'_>, path: TablePath<'_>, column: &NewColumn) -> Result<Relation, DdlError> {
-    let (_, table) = existing_table(tx, path).await?;
-    new_name(&column.name)?;
-    let sql_type = super::table::column_type(tx, column).await?;
+    let (table, sql_type) = addable(tx, path, column).await?;
     let definition = ColumnDefinition::new(&column.name, sql_type.as_str(), !column.nullable);
     let relid = steps::relid(tx, &table).await?;
     steps::perform(tx, Step::AddColumn { relid, column: definition, kept: None }).await?;
     Ok(catalog::relation(tx, path.database, path.schema, path.table, true).await?)
+}
+
+/// The table `path` and the type of `column`, a column it can get: its name is one, its type
+/// one PostgreSQL knows. Changes nothing.
+pub(crate) async fn addable(
+    tx: &Transaction<'_>,
+    path: TablePath<'_>,
+    column: &NewColumn,
+) -> Result<(QualifiedName, types::SqlType), DdlError> {
+    let (_, table) = existing_table(tx, path).await?;
+    new_name(&column.name)?;
+    Ok((table, super::table::column_type(tx, column).await?))
 }
 
 /// Retypes and/or renames the column `name` of the table `path`, and returns the table.
@@ -45,27 +55,50 @@ pub async fn alter(
     name: &str,
     change: &ColumnChange,
 ) -> Result<Relation, DdlError> {
+    let Altered { relation, table, retype, rename } = check(tx, path, name, change).await?;
+    if let Some(new_type) = &retype {
+        convert(tx, &relation, &table, find(&relation, path, name)?, new_type).await?;
+    }
+    if let Some(new) = rename {
+        let relid = steps::relid(tx, &table).await?;
+        steps::perform(tx, Step::RenameColumn { relid, from: name.to_string(), to: new.as_str().to_string() }).await?;
+    }
+    Ok(catalog::relation(tx, path.database, path.schema, path.table, true).await?)
+}
+
+/// A column change checked against the table: what really changes (a type or a name the column
+/// has already is no change).
+pub(crate) struct Altered {
+    /// The table.
+    pub(crate) relation: Relation,
+    /// Its name.
+    pub(crate) table: QualifiedName,
+    /// The new type, if the column changes type.
+    pub(crate) retype: Option<types::SqlType>,
+    /// The new name, if the column is renamed.
+    pub(crate) rename: Option<Ident>,
+}
+
+/// Checks `change` to the column `name` of the table `path`: the column exists, the new name is
+/// one, the new type is one PostgreSQL knows. Changes nothing.
+pub(crate) async fn check(
+    tx: &Transaction<'_>,
+    path: TablePath<'_>,
+    name: &str,
+    change: &ColumnChange,
+) -> Result<Altered, DdlError> {
     if change.name.is_none() && change.type_name.is_none() {
         return Err(bad("body", "give the column a new `name`, a new `type`, or both").into());
     }
     let (relation, table) = existing_table(tx, path).await?;
     let column = find(&relation, path, name)?;
     let old = existing_name(name)?;
-    if let Some(type_name) = &change.type_name {
-        let new_type = types::resolve(tx, type_name).await?;
-        if new_type.as_str() != column.type_name {
-            convert(tx, &relation, &table, column, &new_type).await?;
-        }
-    }
-    if let Some(new) = &change.name {
-        let new = new_name(new)?;
-        if new != old {
-            let relid = steps::relid(tx, &table).await?;
-            let (from, to) = (old.as_str().to_string(), new.as_str().to_string());
-            steps::perform(tx, Step::RenameColumn { relid, from, to }).await?;
-        }
-    }
-    Ok(catalog::relation(tx, path.database, path.schema, path.table, true).await?)
+    let retype = match &change.type_name {
+        Some(type_name) => Some(types::resolve(tx, type_name).await?).filter(|new| new.as_str() != column.type_name),
+        None => None,
+    };
+    let rename = change.name.as_deref().map(new_name).transpose()?.filter(|new| *new != old);
+    Ok(Altered { relation, table, retype, rename })
 }
 
 /// Converts every value of `column` to `new_type` inside a savepoint; when PostgreSQL refuses,
@@ -109,14 +142,24 @@ async fn convert(
 
 /// Drops the column `name` of the table `path`; never a primary key column.
 pub async fn drop(tx: &Transaction<'_>, path: TablePath<'_>, name: &str) -> Result<(), DdlError> {
+    let table = droppable(tx, path, name).await?;
+    let relid = steps::relid(tx, &table).await?;
+    steps::perform(tx, Step::DropColumn { relid, name: name.to_string() }).await
+}
+
+/// The table `path`, when its column `name` exists and is not of its primary key.
+pub(crate) async fn droppable(
+    tx: &Transaction<'_>,
+    path: TablePath<'_>,
+    name: &str,
+) -> Result<QualifiedName, DdlError> {
     let (relation, table) = existing_table(tx, path).await?;
     find(&relation, path, name)?;
     if relation.primary_key.iter().any(|key| key == name) {
         return Err(DdlError::PrimaryKey { table: path.table.to_string(), column: name.to_string() });
     }
     existing_name(name)?;
-    let relid = steps::relid(tx, &table).await?;
-    steps::perform(tx, Step::DropColumn { relid, name: name.to_string() }).await
+    Ok(table)
 }
 
 /// The column `name` of `relation`, or [`DdlError::UnknownColumn`].

@@ -173,7 +173,10 @@ fn existing_name(text: &str) -> Result<Ident, Error> {
 }
 
 /// An existing table (not a view), with its columns and keys.
-async fn existing_table(tx: &Transaction<'_>, path: TablePath<'_>) -> Result<(Relation, QualifiedName), DdlError> {
+pub(crate) async fn existing_table(
+    tx: &Transaction<'_>,
+    path: TablePath<'_>,
+) -> Result<(Relation, QualifiedName), DdlError> {
     let relation = catalog::relation(tx, path.database, path.schema, path.table, true).await?;
     if relation.info.kind != RelationKind::Table {
         return Err(DdlError::NotATable {

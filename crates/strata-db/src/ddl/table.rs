@@ -62,13 +62,23 @@ pub(super) async fn column_type(tx: &Transaction<'_>, column: &NewColumn) -> Res
 
 /// Renames the table `path` to `name` (a no-op if they are equal) and returns it.
 pub async fn rename(tx: &Transaction<'_>, path: TablePath<'_>, name: &str) -> Result<Relation, DdlError> {
-    let (_, table) = existing_table(tx, path).await?;
-    let new = new_name(name)?;
-    if new != table.name {
+    if let Some(table) = renamed(tx, path, name).await? {
         let relid = steps::relid(tx, &table).await?;
-        steps::perform(tx, Step::RenameTable { relid, name: new.as_str().to_string() }).await?;
+        steps::perform(tx, Step::RenameTable { relid, name: name.to_string() }).await?;
     }
     Ok(catalog::relation(tx, path.database, path.schema, name, true).await?)
+}
+
+/// The table `path` when renaming it to `name` changes it (none when it is called that already);
+/// an error when `name` is not a name. Changes nothing.
+pub(crate) async fn renamed(
+    tx: &Transaction<'_>,
+    path: TablePath<'_>,
+    name: &str,
+) -> Result<Option<QualifiedName>, DdlError> {
+    let (_, table) = existing_table(tx, path).await?;
+    let new = new_name(name)?;
+    Ok((new != table.name).then_some(table))
 }
 
 /// Deletes the table `path`; unless `cascade`, only if no other table's foreign key references it

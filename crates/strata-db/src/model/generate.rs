@@ -31,8 +31,7 @@ pub async fn mappings(client: &impl GenericClient, schema: &str) -> Result<Vec<(
         if let Some((_, Some(tables))) = recorded.iter().find(|(number, _)| *number == later.id) {
             mapping.tables.retain(|table| tables.contains(&table.nodes[0].table.name.as_str().to_string()));
         }
-        mapping =
-            op.backward(mapping).map_err(|err| unmapped(schema, model, format!("{}: {}", err.what, err.reason)))?;
+        mapping = op.backward(mapping).map_err(|err| unmapped(schema, model, err.to_string()))?;
         mapped.push((model.clone(), mapping.clone()));
     }
     mapped.reverse();
@@ -55,14 +54,7 @@ async fn recorded_tables(client: &impl GenericClient, schema: &str) -> Result<Ve
 
 /// A model that cannot be read from the physical tables.
 fn unmapped(schema: &str, model: &ModelInfo, reason: String) -> Error {
-    Error::BadParameter {
-        parameter: "model".into(),
-        reason: format!(
-            "model {} of {schema:?} no longer matches its tables: {reason}; undo the change made to them outside \
-             Strata (or undo the model's later steps)",
-            model.name
-        ),
-    }
+    Error::ModelMismatch { schema: schema.to_string(), model: model.name.clone(), reason }
 }
 
 /// The generated objects of an earlier model.

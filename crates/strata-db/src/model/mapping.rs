@@ -104,10 +104,8 @@ pub enum Write {
 /// Why a model could not be mapped to the physical tables: the catalog and the tables disagree
 /// (a table or column a step names is gone, changed outside Strata).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("model {model}'s {what} no longer matches the tables: {reason}")]
+#[error("{what}: {reason}")]
 pub struct MappingError {
-    /// The model that could not be mapped (set by the caller walking the steps).
-    pub model: i32,
     /// The table or column concerned.
     pub what: String,
     /// What is wrong.
@@ -115,7 +113,7 @@ pub struct MappingError {
 }
 
 fn broken(what: impl Into<String>, reason: impl Into<String>) -> MappingError {
-    MappingError { model: 0, what: what.into(), reason: reason.into() }
+    MappingError { what: what.into(), reason: reason.into() }
 }
 
 impl Mapping {

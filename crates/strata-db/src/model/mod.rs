@@ -11,7 +11,8 @@
 //! whole staged file with set-based SQL.
 //!
 //! Every step is an action with recorded [`crate::audit::steps::Step`]s, so undo puts back the
-//! earlier physical tables (same ids, types and values) and regenerates the views.
+//! earlier physical tables (same ids, types and values) and regenerates the views. Once a schema
+//! has models, the grid's structure changes are steps too ([`TableChange`]).
 
 pub mod bulk;
 mod catalog;
@@ -19,6 +20,7 @@ mod generate;
 pub mod mapping;
 mod ops;
 mod routing;
+mod table_change;
 mod trigger;
 mod view;
 
@@ -29,6 +31,7 @@ pub use catalog::{ModelInfo, list};
 pub use generate::{ModelColumn, ModelDetail, ModelLink, ModelTable, build_views, describe, drop_views, mappings};
 pub use ops::describe as describe_conflict;
 pub use ops::{Applied, Change, Conflict, ModelError, Preview, apply, preview};
+pub use table_change::TableChange;
 
 /// The object `name` of schema `strata` (a kept column's table, a retype's function), quoted.
 pub(crate) fn strata_object(name: &str) -> Result<QualifiedName, crate::Error> {

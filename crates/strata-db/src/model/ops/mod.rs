@@ -205,9 +205,35 @@ pub enum ModelError {
     /// A structure change PostgreSQL refused (a name taken, ...).
     #[error(transparent)]
     Ddl(#[from] DdlError),
+    /// A table to delete is read by earlier models of its schema (a step made or changed it),
+    /// which would break without it.
+    #[error("{}", read_by(table, models, actions))]
+    ReadByModels {
+        /// The table.
+        table: String,
+        /// The earlier models that read it, oldest first.
+        models: Vec<super::ModelInfo>,
+        /// The actions of the model steps made since the first of them, newest first: undone,
+        /// the table can go.
+        actions: Vec<i64>,
+    },
     /// A database error.
     #[error(transparent)]
     Database(#[from] Error),
+}
+
+/// [`ModelError::ReadByModels`] in a sentence.
+fn read_by(table: &str, models: &[super::ModelInfo], actions: &[i64]) -> String {
+    let models = models.iter().map(|m| format!("{} (views in {:?})", m.name, m.pg_schema)).collect::<Vec<_>>();
+    let actions = actions.iter().map(i64::to_string).collect::<Vec<_>>();
+    format!(
+        "{table:?} is part of the earlier models: {} read{} it, and would break without it; undo the model steps \
+         made since (action{} {}) first, or, once Strata can, merge it back into the table it came from",
+        models.join(", "),
+        if models.len() == 1 { "s" } else { "" },
+        if actions.len() == 1 { "" } else { "s" },
+        actions.join(", ")
+    )
 }
 
 /// One conflict in a sentence.
