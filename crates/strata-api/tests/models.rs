@@ -302,9 +302,7 @@ async fn edits_of_an_earlier_models_view_check_the_version_read() {
     let read = page["versions"][1].clone();
     assert!(read.is_string(), "{page}");
 
-    let edit = |city: &str, version: &Value| {
-        json!({ "updates": [{ "key": { "id": "2" }, "version": version, "set": { "City": city } }] })
-    };
+    let edit = |city: &str, version: &Value| json!({ "updates": [{ "key": { "id": "2" }, "version": version, "set": { "City": city } }] });
     let first = api.write_rows("PATCH", "public_v1", ORDERS, edit("Braga", &read)).await.ok();
     let now = first["versions"][0].clone();
     assert!(now.is_string() && now != read, "{first}");

@@ -481,7 +481,8 @@ impl Probe<'_> {
         for ((name, value), target) in self.staged.iter().zip(self.append.values).zip(targets) {
             let setup = format!("CREATE TEMP TABLE {probe} (x {})", target.sql_type);
             let assign = format!("INSERT INTO {probe} SELECT {value} FROM {staging} WHERE {line} = $1");
-            let failed = self.fails(&setup, &assign, &low).await.map_err(Error::postgres("finding the refused value"))?;
+            let failed =
+                self.fails(&setup, &assign, &low).await.map_err(Error::postgres("finding the refused value"))?;
             if failed {
                 let sql = format!("SELECT {name}::text FROM {staging} WHERE {line} = $1");
                 refused.column = Some(target.name.clone());
