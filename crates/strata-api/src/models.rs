@@ -268,14 +268,10 @@ pub struct ModelPreview {
 
 impl From<Preview> for ModelPreview {
     fn from(preview: Preview) -> ModelPreview {
-        ModelPreview {
-            op: preview.op,
-            summary: preview.summary,
-            creates: preview.creates,
-            removes: preview.removes,
-            rows: preview.rows,
-            conflicts: preview.conflicts.into_iter().map(ModelConflict::from).collect(),
-        }
+        // Taken apart whole, so a field added to `Preview` does not compile until it is here.
+        let Preview { op, summary, creates, removes, rows, conflicts } = preview;
+        let conflicts = conflicts.into_iter().map(ModelConflict::from).collect();
+        ModelPreview { op, summary, creates, removes, rows, conflicts }
     }
 }
 

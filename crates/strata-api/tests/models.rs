@@ -309,3 +309,48 @@ async fn an_earlier_models_schema_is_not_listed_among_the_schemas() {
     api.sql("DROP TABLE strata.model CASCADE").await;
     assert_eq!(names(api.get(&schemas).await.ok()), ["public", "public_v1", lookalike]);
 }
+
+/// Two people editing the same row of an earlier model's view: the view's rows have versions
+/// (a digest of the row), so the second edit made with the version both read is a row conflict
+/// showing the row as it is now, as for a table; a change made to the physical tables (the
+/// customer's city) makes a version stale too, and of two edits sent at once one wins.
+#[tokio::test]
+async fn edits_of_an_earlier_models_view_check_the_version_read() {
+    let api = Api::new().await;
+    orders(&api).await;
+    let applied = api.post(&api.models("public"), &extract().to_string()).await;
+    assert_eq!(applied.status, StatusCode::CREATED, "{}", applied.text());
+    let path = format!("{}/rows", api.table_path("public_v1", ORDERS));
+    let page = api.get(&format!("{path}?{}", query(&[("order", "id")]))).await.ok();
+    let read = page["versions"][1].clone();
+    assert!(read.is_string(), "{page}");
+
+    let edit = |city: &str, version: &Value| json!({ "updates": [{ "key": { "id": "2" }, "version": version, "set": { "City": city } }] });
+    let first = api.write_rows("PATCH", "public_v1", ORDERS, edit("Braga", &read)).await.ok();
+    let now = first["versions"][0].clone();
+    assert!(now.is_string() && now != read, "{first}");
+    let second = api.write_rows("PATCH", "public_v1", ORDERS, edit("Faro", &read)).await;
+    let problem = second.problem(StatusCode::CONFLICT);
+    assert_eq!(problem["type"], "https://strata.dev/problems/row-conflict", "{problem}");
+    assert_eq!(
+        problem["current"],
+        json!([{ "key": { "id": "2" }, "row": { "id": "2", "Customer Email": "b@x", "City": "Braga", QTY: 2 },
+                 "version": now, "links": {} }]),
+    );
+    let record = api.get(&format!("{path}/2")).await.ok();
+    assert_eq!(record["version"], now, "a record's version is the page's: {record}");
+
+    // The customer changed in the current model: the flat row read before is stale.
+    api.sql(&format!(r#"UPDATE {} SET "City" = 'Guarda' WHERE "Customer Email" = 'b@x'"#, quoted(CUSTOMERS))).await;
+    api.write_rows("PATCH", "public_v1", ORDERS, edit("Faro", &now)).await.problem(StatusCode::CONFLICT);
+
+    // Sent at once with the same version: one is written, the other sees it.
+    let now = api.get(&format!("{path}/2")).await.ok()["version"].clone();
+    let (a, b) = tokio::join!(
+        api.write_rows("PATCH", "public_v1", ORDERS, edit("Beja", &now)),
+        api.write_rows("PATCH", "public_v1", ORDERS, edit("Elvas", &now)),
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{} / {}", a.text(), b.text());
+}

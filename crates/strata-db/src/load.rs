@@ -27,7 +27,6 @@ use futures_util::SinkExt;
 use strata_import::{ColumnType, ImportError, Leading, Plan, PlannedColumn, Progress, names};
 use strata_sql::{Ident, IdentError, QualifiedName};
 use tokio::sync::mpsc;
-use tokio_postgres::types::ToSql;
 use tokio_postgres::{GenericClient, Transaction};
 
 use crate::Error;
@@ -354,20 +353,19 @@ pub async fn append(
     let copy = format!("COPY {staging} ({}) FROM STDIN (FORMAT binary)", list(std::iter::once(&line).chain(&staged)));
     let rows = copy_file(tx, &copy, path, &mapped, Leading::Line, progress).await?;
 
-    let target_names = idents(&targets.iter().map(|t| t.name.clone()).collect::<Vec<_>>())?;
+    let names = idents(&targets.iter().map(|t| t.name.clone()).collect::<Vec<_>>())?;
     let values: Vec<String> = staged.iter().zip(&targets).map(|(name, t)| conversion(name, t)).collect();
-    let insert = format!("INSERT INTO {table} ({}) SELECT {} FROM {staging}", list(&target_names), values.join(", "));
+    let append = Append { tx, table, names: &names, values: &values, staging: &staging, line: &line, entity_conflicts };
     tx.batch_execute("SAVEPOINT strata_append").await.map_err(Error::postgres("appending"))?;
-    if let Err(err) = insert_rows(tx, table, &target_names, &values, &staging, &insert, entity_conflicts).await {
+    if let Err(err) = append.insert(None).await {
         tx.batch_execute("ROLLBACK TO SAVEPOINT strata_append").await.map_err(Error::postgres("appending"))?;
         let refused = match err {
             BulkError::Conflicts(conflicts) => return Err(LoadError::EntityConflicts(conflicts)),
             BulkError::Database(refused) => refused,
         };
-        // The row triggers of an earlier model's view refuse a row as the set-based insert did.
-        let probe = Probe { tx, insert: &insert, staging: &staging, line: &line, staged: &staged, values: &values };
+        let probe = Probe { append: &append, staged: &staged };
         return Err(match probe.refused_row(&targets).await {
-            Ok(Some(row)) => LoadError::Refused { row, reason: crate::error::describe_source(&refused) },
+            Ok(Some((row, reason))) => LoadError::Refused { row, reason },
             _ => LoadError::Database(refused),
         });
     }
@@ -375,23 +373,37 @@ pub async fn append(
     Ok(Loaded { rows, id_column: None, unmapped })
 }
 
-/// Inserts the staged rows, converted by `values`, into `table`'s columns `names`: set-based into
-/// the physical tables when `table` is a view of an earlier model, else by `insert`.
-async fn insert_rows(
-    tx: &Transaction<'_>,
-    table: &QualifiedName,
-    names: &[Ident],
-    values: &[String],
-    staging: &Ident,
-    insert: &str,
+/// The staged rows on their way into the target.
+struct Append<'a> {
+    tx: &'a Transaction<'a>,
+    table: &'a QualifiedName,
+    /// The target's columns written.
+    names: &'a [Ident],
+    /// For each, the staged column converted to its type.
+    values: &'a [String],
+    staging: &'a Ident,
+    /// The staging table's column holding each row's line in the file.
+    line: &'a Ident,
     entity_conflicts: EntityConflicts,
-) -> Result<(), BulkError> {
-    let named: Vec<String> = values.iter().zip(names).map(|(value, name)| format!("{value} AS {name}")).collect();
-    let rows = format!("SELECT {} FROM {staging}", named.join(", "));
-    if model::bulk::insert(tx, table, names, &rows, entity_conflicts).await?.is_none() {
-        tx.batch_execute(insert).await.map_err(Error::postgres(format!("appending to {table}")))?;
+}
+
+impl Append<'_> {
+    /// Inserts the staged rows (those up to line `last`, when given) into the target: set-based
+    /// into the physical tables when it is a view of an earlier model, else by one
+    /// `INSERT ... SELECT`. The same way whether all rows go in or a probe tries some.
+    async fn insert(&self, last: Option<i64>) -> Result<(), BulkError> {
+        let (table, staging, line) = (self.table, self.staging, self.line);
+        let named: Vec<String> =
+            self.values.iter().zip(self.names).map(|(value, name)| format!("{value} AS {name}")).collect();
+        // `last` is a line number counted by the import, not a value from the file.
+        let up_to = last.map(|last| format!(" WHERE {line} <= {last}")).unwrap_or_default();
+        let rows = format!("SELECT {} FROM {staging}{up_to}", named.join(", "));
+        if model::bulk::insert(self.tx, table, self.names, &rows, self.entity_conflicts).await?.is_none() {
+            let insert = format!("INSERT INTO {table} ({}) {rows}", list(self.names));
+            self.tx.batch_execute(&insert).await.map_err(Error::postgres(format!("appending to {table}")))?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// The column of `table` an explicit mapping names for the file's column `source`.
@@ -432,64 +444,77 @@ pub struct RefusedRow {
 
 /// The pieces of a failed append needed to find the row the table refused.
 struct Probe<'a> {
-    tx: &'a Transaction<'a>,
-    insert: &'a str,
-    staging: &'a Ident,
-    line: &'a Ident,
+    append: &'a Append<'a>,
+    /// The staged columns, one per target column.
     staged: &'a [Ident],
-    values: &'a [String],
 }
 
 impl Probe<'_> {
-    /// Bisects the staged lines for the first row the insert refuses (each try in a savepoint
-    /// that is rolled back), then finds the column whose conversion fails on it.
-    async fn refused_row(&self, targets: &[&TableColumn]) -> Result<Option<RefusedRow>, tokio_postgres::Error> {
-        let (staging, line) = (self.staging, self.line);
-        let bounds = self.tx.query_one(&format!("SELECT min({line}), max({line}) FROM {staging}"), &[]).await?;
+    /// Bisects the staged lines for the first line whose rows, with those before it, the insert
+    /// refuses (each try in a savepoint that is rolled back, by the same path as the append, so
+    /// an earlier model's view is written set-based here too), then finds the column whose
+    /// conversion fails on it. Returns that row and the refusal's own reason, which is about
+    /// that line: the lines before it went in without one.
+    async fn refused_row(&self, targets: &[&TableColumn]) -> Result<Option<(RefusedRow, String)>, Error> {
+        let Append { tx, staging, line, .. } = *self.append;
+        let bounds = tx
+            .query_one(&format!("SELECT min({line}), max({line}) FROM {staging}"), &[])
+            .await
+            .map_err(Error::postgres("finding the refused row"))?;
         let (Some(mut low), Some(mut high)) = (bounds.get::<_, Option<i64>>(0), bounds.get::<_, Option<i64>>(1)) else {
             return Ok(None);
         };
-        let ranged = format!("{} WHERE {line} BETWEEN $1 AND $2", self.insert);
-        if !self.fails(None, &ranged, &[&low, &high]).await? {
+        // Invariant: the lines up to `high` are refused (for `reason`), those before `low` are not.
+        let Some(mut reason) = self.refusal(high).await? else {
             return Ok(None);
-        }
+        };
         while low < high {
             let middle = low + (high - low) / 2;
-            if self.fails(None, &ranged, &[&low, &middle]).await? {
-                high = middle;
-            } else {
-                low = middle + 1;
+            match self.refusal(middle).await? {
+                Some(refused) => (high, reason) = (middle, refused),
+                None => low = middle + 1,
             }
         }
         let mut refused = RefusedRow { line: u64::try_from(low).unwrap_or(0), column: None, value: None };
         // Each value alone into a column of the target's type, as the insert would assign it.
         let probe = Ident::new("strata_probe_column").expect("a short name");
-        for ((name, value), target) in self.staged.iter().zip(self.values).zip(targets) {
+        for ((name, value), target) in self.staged.iter().zip(self.append.values).zip(targets) {
             let setup = format!("CREATE TEMP TABLE {probe} (x {})", target.sql_type);
             let assign = format!("INSERT INTO {probe} SELECT {value} FROM {staging} WHERE {line} = $1");
-            if self.fails(Some(&setup), &assign, &[&low]).await? {
+            let failed =
+                self.fails(&setup, &assign, &low).await.map_err(Error::postgres("finding the refused value"))?;
+            if failed {
                 let sql = format!("SELECT {name}::text FROM {staging} WHERE {line} = $1");
                 refused.column = Some(target.name.clone());
-                refused.value = self.tx.query_one(&sql, &[&low]).await?.get(0);
+                refused.value =
+                    tx.query_one(&sql, &[&low]).await.map_err(Error::postgres("finding the refused value"))?.get(0);
                 break;
             }
         }
-        Ok(Some(refused))
+        Ok(Some((refused, reason)))
     }
 
-    /// Whether `sql` fails, after `setup`; either way, nothing of it stays.
-    async fn fails(
-        &self,
-        setup: Option<&str>,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<bool, tokio_postgres::Error> {
-        self.tx.batch_execute("SAVEPOINT strata_probe").await?;
-        if let Some(setup) = setup {
-            self.tx.batch_execute(setup).await?;
-        }
-        let failed = self.tx.execute(sql, params).await.is_err();
-        self.tx.batch_execute("ROLLBACK TO SAVEPOINT strata_probe").await?;
+    /// Why the insert of the lines up to `last` fails, if it does; either way, nothing of it stays.
+    async fn refusal(&self, last: i64) -> Result<Option<String>, Error> {
+        let tx = self.append.tx;
+        let savepoint = || Error::postgres("trying some of the rows");
+        tx.batch_execute("SAVEPOINT strata_probe").await.map_err(savepoint())?;
+        let reason = match self.append.insert(Some(last)).await {
+            Ok(()) => None,
+            Err(BulkError::Database(err)) => Some(crate::error::describe_source(&err)),
+            Err(conflicts @ BulkError::Conflicts(_)) => Some(conflicts.to_string()),
+        };
+        tx.batch_execute("ROLLBACK TO SAVEPOINT strata_probe").await.map_err(savepoint())?;
+        Ok(reason)
+    }
+
+    /// Whether `sql` (given `line`) fails, after `setup`; either way, nothing of it stays.
+    async fn fails(&self, setup: &str, sql: &str, line: &i64) -> Result<bool, tokio_postgres::Error> {
+        let tx = self.append.tx;
+        tx.batch_execute("SAVEPOINT strata_probe").await?;
+        tx.batch_execute(setup).await?;
+        let failed = tx.execute(sql, &[line]).await.is_err();
+        tx.batch_execute("ROLLBACK TO SAVEPOINT strata_probe").await?;
         Ok(failed)
     }
 }

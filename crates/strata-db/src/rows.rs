@@ -5,7 +5,8 @@
 //! [`Cursor`]); [`read`] renders it, against the relation's catalog, as one parameterized
 //! statement and returns a [`Page`]. Every row leaves PostgreSQL the same way, written by a
 //! [`Projection`] in the same statement (no query per row): its JSON object, its version (`xmin`
-//! as text, which changes with every update; [`write::update`] checks it) and its links (for each
+//! as text, which changes with every update, or for a view a digest of the row's values;
+//! [`write::update`] checks it) and its links (for each
 //! single-column foreign key, the referenced row's first text-like column, else its primary
 //! key, as text: a [`Link`]). Keys ([`Key`]) are the primary key's values as text.
 //!
@@ -245,7 +246,7 @@ impl Default for RowQuery {
 pub struct Page {
     /// Each row as a JSON object written by PostgreSQL, keys in column order.
     pub rows: Vec<String>,
-    /// Each row's version (`xmin` as text), parallel to `rows`; `None` for views.
+    /// Each row's version (`xmin` as text; for a view, a digest of the row), parallel to `rows`.
     pub versions: Vec<Option<String>>,
     /// Each row's links (`{fk column: summary | null}` as JSON), parallel to `rows`.
     pub links: Vec<String>,

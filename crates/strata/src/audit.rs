@@ -18,6 +18,7 @@ use strata_db::tokio_postgres::{Client, Transaction};
 use crate::cli::{ActionsArgs, AuditTarget, HistoryArgs, PruneArgs, RedoArgs, RestoreArgs, UndoArgs};
 use crate::config::{Database, FileConfig};
 use crate::connect::UserDatabase;
+use crate::out;
 
 /// `strata actions`: a table of actions, newest first.
 pub async fn actions(args: ActionsArgs, file: &FileConfig) -> anyhow::Result<()> {
@@ -28,7 +29,7 @@ pub async fn actions(args: ActionsArgs, file: &FileConfig) -> anyhow::Result<()>
     if json {
         return print_json(&actions.into_iter().map(ActionJson::from).collect::<Vec<_>>());
     }
-    print!("{}", action_table(&actions));
+    out::text(action_table(&actions))?;
     Ok(())
 }
 
@@ -60,11 +61,11 @@ pub async fn history(args: HistoryArgs, file: &FileConfig) -> anyhow::Result<()>
         return print_json(&RowHistory { versions });
     }
     if versions.is_empty() {
-        println!("No history for row {} of {schema}.{table}.", args.row);
+        out::line(format_args!("No history for row {} of {schema}.{table}.", args.row))?;
     }
     for version in versions {
         let changed = if version.changed.is_empty() { String::new() } else { version.changed.join(", ") };
-        println!(
+        out::line(format_args!(
             "action {}  {}  {}  {}  {}  {}",
             version.action,
             when(&version.at),
@@ -72,9 +73,9 @@ pub async fn history(args: HistoryArgs, file: &FileConfig) -> anyhow::Result<()>
             version.change,
             changed,
             version.summary
-        );
+        ))?;
         if let Some(values) = version.values {
-            println!("    {}", Value::Object(values));
+            out::line(format_args!("    {}", Value::Object(values)))?;
         }
     }
     Ok(())
@@ -97,7 +98,7 @@ pub async fn restore(args: RestoreArgs, file: &FileConfig) -> anyhow::Result<()>
     if json {
         return print_json(&Restored { restored, action: info.into() });
     }
-    println!("{} (action {})", info.summary, info.id);
+    out::line(format_args!("{} (action {})", info.summary, info.id))?;
     Ok(())
 }
 
@@ -108,11 +109,11 @@ pub async fn prune(args: PruneArgs, file: &FileConfig) -> anyhow::Result<()> {
     if json {
         return print_json(&json!({ "actions": pruned.actions, "history_rows": pruned.history_rows }));
     }
-    println!(
+    out::line(format_args!(
         "Forgot {} actions made before {before} and {} history rows.",
         summary::count(pruned.actions.unsigned_abs()),
         summary::count(pruned.history_rows.unsigned_abs())
-    );
+    ))?;
     Ok(())
 }
 
@@ -199,7 +200,7 @@ fn print_undone(undone: Undone, json: bool) -> anyhow::Result<()> {
         return print_json(&Actions::from(undone));
     }
     for made in undone.actions {
-        println!("Action {}: {}", made.id, made.summary);
+        out::line(format_args!("Action {}: {}", made.id, made.summary))?;
     }
     Ok(())
 }
@@ -254,6 +255,6 @@ pub(crate) fn when(at: &str) -> String {
 
 /// `value` as one line of JSON on stdout.
 pub(crate) fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string(value)?);
+    out::line(serde_json::to_string(value)?)?;
     Ok(())
 }

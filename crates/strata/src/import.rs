@@ -21,6 +21,7 @@ use strata_sql::{Ident, QualifiedName};
 use crate::cli::ImportArgs;
 use crate::config::Database;
 use crate::connect::UserDatabase;
+use crate::out;
 
 /// Runs `strata import`.
 pub async fn run(args: ImportArgs, database: Database) -> anyhow::Result<()> {
@@ -202,7 +203,7 @@ fn report(
             "dry_run": args.dry_run,
             "warnings": warnings,
         });
-        println!("{output}");
+        out::line(output)?;
         return Ok(());
     }
     let verb = match (args.dry_run, args.append_to.is_some()) {
@@ -212,14 +213,14 @@ fn report(
         (false, true) => "Appended",
     };
     let preposition = if args.append_to.is_some() { "to" } else { "into" };
-    println!(
+    out::line(format_args!(
         "{verb} {rows} rows {preposition} {}.{} in {:.1} s",
         table.schema.as_str(),
         table.name.as_str(),
         started.elapsed().as_secs_f64()
-    );
+    ))?;
     for column in &plan.columns {
-        println!("  {:<30} {}", column.name, column.column_type.sql_name());
+        out::line(format_args!("  {:<30} {}", column.name, column.column_type.sql_name()))?;
     }
     for warning in &warnings {
         eprintln!("warning: {warning}");

@@ -8,6 +8,7 @@ mod connect;
 mod exec;
 mod import;
 mod model;
+mod out;
 mod serve;
 mod signals;
 

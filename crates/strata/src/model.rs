@@ -14,6 +14,7 @@ use strata_db::model::{self, Change, ModelError, Preview};
 use crate::audit::{aligned, in_transaction, print_json, when, with_client};
 use crate::cli::{ColumnList, ModelCommand, ModelListArgs, StepArgs};
 use crate::config::FileConfig;
+use crate::out;
 
 /// Runs `strata model ...`.
 pub async fn run(command: ModelCommand, file: &FileConfig) -> anyhow::Result<()> {
@@ -78,7 +79,7 @@ async fn list(args: ModelListArgs, file: &FileConfig) -> anyhow::Result<()> {
             m.summary.clone(),
         ]
     });
-    print!("{}", aligned(["ID", "NAME", "MADE", "SCHEMA", "AS", "ACTION", "STEP"], rows));
+    out::text(aligned(["ID", "NAME", "MADE", "SCHEMA", "AS", "ACTION", "STEP"], rows))?;
     Ok(())
 }
 
@@ -111,7 +112,7 @@ async fn apply(change: &Change, step: StepArgs, file: &FileConfig) -> anyhow::Re
     if let Some((name, pg_schema)) = earlier {
         let _ = write!(text, "; model {name} stays readable and writable in schema {pg_schema}");
     }
-    println!("{text}.");
+    out::line(format_args!("{text}."))?;
     Ok(())
 }
 
@@ -133,7 +134,11 @@ async fn dry_run(change: &Change, step: StepArgs, file: &FileConfig) -> anyhow::
     if json {
         return print_json(&ModelPreview::from(preview));
     }
-    println!("Would make: {} (dry run, nothing changed)\n{}", preview.summary, changes(&preview).trim_end());
+    out::line(format_args!(
+        "Would make: {} (dry run, nothing changed)\n{}",
+        preview.summary,
+        changes(&preview).trim_end()
+    ))?;
     Ok(())
 }
 

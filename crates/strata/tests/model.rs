@@ -6,7 +6,7 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::Output;
+use std::process::{Output, Stdio};
 
 use common::{Target, run, strata};
 use serde_json::{Value, json};
@@ -205,4 +205,42 @@ fn a_step_of_every_kind_from_the_command_line() {
     assert_eq!(target.sql(&first), "Ada:36,Bob:7,Cy:36");
     // A column list escapes its commas.
     assert_eq!(target.sql(r#"SELECT count("Name, full") FROM notes"#), "3");
+}
+
+/// An append through an earlier model that the tables refuse names the line the refusal is
+/// about, with that line's own reason: the lines are tried the set-based way the append went,
+/// not through the view's row triggers (which once blamed line 2 for line 4's value).
+#[test]
+fn regression_an_append_through_an_earlier_model_blames_the_refused_line() {
+    let target = Target::new();
+    let orders = Csv::new("orders.csv", "Customer Email,City,Zoë's qty\na@x,Lisbon,1\nb@x,Porto,2\n");
+    target.ok(&["import", orders.path(), "--table", ORDERS]);
+    let extract = ["model", "extract", "--table", ORDERS, "--columns", "Customer Email,City", "--into", CUSTOMERS];
+    target.ok(&[&extract[..], &["--key", "Customer Email"]].concat());
+    target.sql(&format!(r#"ALTER TABLE {} ADD CONSTRAINT "positive" CHECK ("Zoë's qty" > 0)"#, quoted(ORDERS)));
+
+    let more =
+        Csv::new("more.csv", "Customer Email,City,Zoë's qty\na@x,Lisbon,5\nd@x,Faro,6\nb@x,Porto,-1\ne@x,Beja,7\n");
+    let (_, message) = target.refused(&["import", more.path(), "--append-to", ORDERS, "--schema", "public_v1"]);
+    assert!(message.contains("line 4") && !message.contains("line 2"), "{message}");
+    assert!(message.contains("positive") && message.contains("-1"), "{message}");
+    assert_eq!(target.sql(&format!("SELECT count(*) FROM {}", quoted(ORDERS))), "2", "nothing was appended");
+}
+
+/// A reader that stops early (`strata model list | head -1`) is no error: the command ends as
+/// if it had printed everything, without a panic about the closed pipe.
+#[test]
+fn regression_output_to_a_closed_pipe_is_no_panic() {
+    let target = Target::new();
+    for args in [&["model", "list"][..], &["model", "list", "--json"], &["actions"]] {
+        let mut command = strata(args);
+        command.args(target.database_args()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        // The reader is gone before the command, which first asks the database, prints.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "strata {args:?}: {:?} {stderr}", output.status);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
 }

@@ -152,26 +152,50 @@ impl KeyList {
 
 /// Locks the rows of `keys` (`FOR UPDATE`, waiting for writers) and returns each one's version,
 /// `None` for a key no row has. A row changed meanwhile is seen as it is after that change.
-/// A view's rows (an earlier model's, over joins) have neither versions nor locks of their own:
-/// each one found is `Some("")`, and its triggers lock what they write.
+///
+/// A view's rows (an earlier model's, over outer joins) cannot be locked `FOR UPDATE`: each key
+/// is locked instead by a transaction-scoped advisory lock on the view and the key, so writers
+/// through the view take turns, and the version (a digest of the row, see
+/// [`Projection`](super::project::Projection)) is read after the lock, by a statement that sees
+/// what the writer before committed. The views' triggers lock the physical rows they write.
 pub(crate) async fn lock(
     client: &impl GenericClient,
     relation: &Relation,
     keys: &[Key],
 ) -> Result<Vec<Option<String>>, Error> {
     let list = KeyList::new(relation, keys)?;
-    let found = if relation.info.kind.stored() { "p.xmin::text" } else { "''::text" };
-    let locked = if relation.info.kind.stored() { " FOR UPDATE OF p" } else { "" };
+    let table = table_name(relation)?;
+    let stored = relation.info.kind.stored();
+    if !stored {
+        // In key order, so two requests over the same keys never wait on each other in a cycle.
+        let names = (1..=relation.primary_key.len()).map(|n| format!("k.k{n}")).collect::<Vec<_>>().join(", ");
+        let at = relation.primary_key.len() + 1;
+        let sql = format!(
+            "SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT DISTINCT \
+             hashtextextended(jsonb_build_array(${at}::text, ${next}::text, {names})::text, 0) AS h \
+             FROM {from} ORDER BY h) AS l",
+            next = at + 1,
+            from = list.from,
+        );
+        let mut params = list.bound();
+        let (schema, name) = (&relation.schema, &relation.info.name);
+        params.extend([schema as &(dyn tokio_postgres::types::ToSql + Sync), name]);
+        client.query_one(&sql, &params).await.map_err(Error::postgres("locking the rows"))?;
+    }
+    let (found, locked) = if stored { ("p.xmin::text", " FOR UPDATE OF p") } else { (VIEW_VERSION, "") };
     let sql = format!(
         "SELECT l.version FROM {from} LEFT JOIN LATERAL \
          (SELECT {found} AS version FROM {table} AS p WHERE {matches}{locked}) AS l ON true ORDER BY k.i",
         from = list.from,
-        table = table_name(relation)?,
         matches = list.matches,
     );
     let rows = client.query(&sql, &list.bound()).await.map_err(Error::postgres("locking the rows"))?;
     Ok(rows.iter().map(|row| row.get(0)).collect())
 }
+
+/// A view's row's version over its alias `p`: a digest of its values as text, which changes
+/// whenever any of them does (a view has no `xmin` of its own).
+pub(crate) const VIEW_VERSION: &str = "md5(p::text)";
 
 /// Why a statement over `keys` failed when it did on a data error: the first key value its
 /// column's type refuses, named by `parameter(i)`.

@@ -1,10 +1,10 @@
 //! How a row leaves PostgreSQL, the same for pages, writes and records: its JSON object, its
-//! version (`xmin` as text) and its links (for each single-column foreign key, a summary of the
+//! version (`xmin` as text; for a view, a digest of the row's values) and its links (for each single-column foreign key, a summary of the
 //! referenced row), all SQL expressions over the row alias `p`, so one statement answers.
 
 use tokio_postgres::GenericClient;
 
-use super::keys::{Key, KeyList};
+use super::keys::{Key, KeyList, VIEW_VERSION};
 use super::{ident, table_name};
 use crate::Error;
 use crate::catalog::{self, Column, JsonEncoding, LABEL_COLUMN, Relation};
@@ -57,7 +57,8 @@ pub async fn links(client: &impl GenericClient, schema: &str, table: &str) -> Re
 pub struct Row {
     /// The row as a JSON object keyed by column name in column order.
     pub json: String,
-    /// Its version, `xmin` as text; `None` for relations without one (views).
+    /// Its version: `xmin` as text, or for a view (which has none) an md5 digest of the row's
+    /// values; `None` only for a row that is not there.
     pub version: Option<String>,
     /// A JSON object `{fk column: summary text | null}`; `{}` without foreign keys.
     pub links: String,
@@ -116,13 +117,14 @@ impl Projection {
         Ok(format!("{}, {}, {}", row_json(&columns)?, self.version(), self.links_json()?))
     }
 
-    /// Whether rows have a version: only stored relations have `xmin`.
+    /// Whether rows have a version of their own: only stored relations have `xmin`; a view's
+    /// is computed from the row.
     pub(crate) fn has_versions(&self) -> bool {
         self.relation.info.kind.stored()
     }
 
     fn version(&self) -> &'static str {
-        if self.has_versions() { "p.xmin::text" } else { "NULL::text" }
+        if self.has_versions() { "p.xmin::text" } else { VIEW_VERSION }
     }
 
     /// One scalar subquery per link, named by the column so that `to_json` keys it.
