@@ -69,11 +69,13 @@ impl Databases {
         &self.system
     }
 
-    /// Every user database, by name.
+    /// Every user database, by name. A database dropped while it is listed (its size is then
+    /// NULL) is left out.
     pub async fn list(&self) -> Result<Vec<DatabaseInfo>, Error> {
         let client = self.system.client().await?;
         let sql = format!(
-            "SELECT datname::text, pg_database_size(oid) FROM pg_database WHERE {USER_DATABASES} ORDER BY datname"
+            "SELECT name, size FROM (SELECT datname::text AS name, pg_database_size(oid) AS size FROM pg_database \
+             WHERE {USER_DATABASES}) d WHERE size IS NOT NULL ORDER BY name"
         );
         let rows = client.query(&sql, &[]).await.map_err(Error::postgres("listing databases"))?;
         Ok(rows.iter().map(|row| DatabaseInfo { name: row.get(0), size_bytes: row.get(1) }).collect())

@@ -1177,7 +1177,7 @@ async fn tables_made_after_a_step_belong_to_the_later_models_only() {
     assert!(
         err.contains("model v1 of")
             && err.contains("towns ✓")
-            && err.contains("undo the change made to them outside Strata"),
+            && err.contains("undo the change made outside Strata"),
         "{err}"
     );
 }
