@@ -292,6 +292,9 @@ pub enum ModelConflict {
         values: Vec<Option<String>>,
         /// How many rows share the key.
         rows: i64,
+        /// What to do about it.
+        #[schema(example = "choose a key that tells them apart, or make them agree first")]
+        advice: String,
     },
     /// A value the new type refuses, or that would read back differently through the earlier model.
     Value {
@@ -314,8 +317,8 @@ pub enum ModelConflict {
 impl From<Conflict> for ModelConflict {
     fn from(conflict: Conflict) -> ModelConflict {
         match conflict {
-            Conflict::Dependency { key, column, values, rows, .. } => {
-                ModelConflict::Dependency { key, column, values, rows }
+            Conflict::Dependency { key, column, values, rows, advice } => {
+                ModelConflict::Dependency { key, column, values, rows, advice }
             }
             Conflict::Value { column, value, rows, reason } => ModelConflict::Value { column, value, rows, reason },
             Conflict::Refused { reason } => ModelConflict::Refused { reason },

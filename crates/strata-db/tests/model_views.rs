@@ -1175,9 +1175,7 @@ async fn tables_made_after_a_step_belong_to_the_later_models_only() {
     client.batch_execute(&format!("ALTER TABLE {} RENAME TO gone", physical("towns ✓"))).await.unwrap();
     let err = model::mappings(&client, SCHEMA).await.unwrap_err().to_string();
     assert!(
-        err.contains("model v1 of")
-            && err.contains("towns ✓")
-            && err.contains("undo the change made outside Strata"),
+        err.contains("model v1 of") && err.contains("towns ✓") && err.contains("undo the change made outside Strata"),
         "{err}"
     );
 }
