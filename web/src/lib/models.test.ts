@@ -160,6 +160,9 @@ describe('models', () => {
     expect(parseConflict({ kind: 'dependency', key: { k: 1 }, column: 'c', values: [null, 7], rows: 2 })).toMatchObject({
       values: [null, '7'],
     });
+    expect(parseConflict({ kind: 'dependency', key: {}, column: 'c', values: [], rows: 2, advice: 'make them agree first' })).toMatchObject({
+      advice: 'make them agree first',
+    });
     expect(parseConflict({ kind: 'refused', reason: 'no such column' })).toEqual({ kind: 'refused', reason: 'no such column' });
     expect(parseConflict({ kind: 'future', reason: 'later' })).toEqual({ kind: 'refused', reason: 'later' });
   });

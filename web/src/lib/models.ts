@@ -108,6 +108,8 @@ export type Conflict =
       values: (string | null)[];
       /** How many rows share the key. */
       rows: number;
+      /** What to do about it, from the server (a clause, such as "make them agree first"); older servers send none. */
+      advice?: string;
     }
   | { kind: 'value'; column: string; value: string | null; rows: number; reason: string }
   | { kind: 'refused'; reason: string };
@@ -243,14 +245,17 @@ export function parseConflict(value: unknown): Conflict {
   const c = record(value, 'a conflict');
   const rows = count(c, 'rows') ?? 0;
   switch (c.kind) {
-    case 'dependency':
+    case 'dependency': {
+      const advice = optionalString(c, 'advice');
       return {
         kind: 'dependency',
         key: isRecord(c.key) ? c.key : {},
         column: string(c, 'column'),
         values: (c.values === undefined ? [] : array(c.values, 'values')).map(valueText),
         rows,
+        ...(advice !== null ? { advice } : {}),
       };
+    }
     case 'value':
       return { kind: 'value', column: string(c, 'column'), value: valueText(c.value), rows, reason: optionalString(c, 'reason') ?? '' };
     case 'refused':

@@ -220,4 +220,12 @@ describe('explaining conflicts', () => {
     const retype = { op: 'retype' as const, table: 'orders', column: 'City', type_name: 'integer', lossy: false };
     expect(conflictGuidance(retype, [{ kind: 'value', column: 'City', value: 'x', rows: 1, reason: 'bad' }])[0]).toMatch(/USING/);
   });
+
+  it("shows the server's advice instead of its own when there is some", () => {
+    const change = { op: 'extract' as const, table: 'orders', columns: customer, into: 'customers', key: ['Customer Email'] };
+    const advised: Conflict[] = conflicts.map((c) =>
+      c.kind === 'dependency' ? { ...c, advice: 'choose a key that tells them apart, or make them agree first' } : c,
+    );
+    expect(conflictGuidance(change, advised)).toEqual(['Choose a key that tells them apart, or make them agree first.']);
+  });
 });

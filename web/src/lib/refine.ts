@@ -267,10 +267,16 @@ export function dependencyTable(conflicts: readonly Conflict[]): DependencyTable
   };
 }
 
-/** What to do about a preview's conflicts, one sentence per kind present. */
+/**
+ * What to do about a preview's conflicts, one sentence per kind present. For rows that disagree, the
+ * server's own advice (each different one once, as a sentence) when it sends some, else this app's.
+ */
 export function conflictGuidance(change: Change, conflicts: readonly Conflict[]): string[] {
   const advice: string[] = [];
-  if (conflicts.some((c) => c.kind === 'dependency')) {
+  const told = new Set(conflicts.flatMap((c) => (c.kind === 'dependency' && c.advice ? [sentence(c.advice)] : [])));
+  if (told.size > 0) {
+    advice.push(...told);
+  } else if (conflicts.some((c) => c.kind === 'dependency')) {
     const key = change.op === 'extract' ? (change.key.length > 0 ? change.key : change.columns) : [];
     const keyText = key.length > 0 ? ` (${key.join(', ')})` : '';
     advice.push(
@@ -288,6 +294,12 @@ export function conflictGuidance(change: Change, conflicts: readonly Conflict[])
     );
   }
   return advice;
+}
+
+/** A clause as a sentence: its first letter capitalised, ending in a full stop. */
+function sentence(clause: string): string {
+  const text = clause.trim();
+  return text.charAt(0).toUpperCase() + text.slice(1) + (/[.!?]$/.test(text) ? '' : '.');
 }
 
 /** A key value as a cell: text as is, NULL spelled out, anything else as JSON. */
