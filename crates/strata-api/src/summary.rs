@@ -1,18 +1,7 @@
 //! The summaries of actions, as people read them in the history ("Edited 3 cells in orders"):
 //! the user's own names, counts with thousands separators. The CLI's import uses them too.
 
-/// `n` with a comma every three digits: `1,000,000`.
-pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    grouped
-}
+pub use strata_db::count;
 
 /// `n` `noun`s, singular for one: `1 row`, `1,000 rows`.
 fn counted(n: u64, noun: &str) -> String {
@@ -108,15 +97,6 @@ pub fn drop_column(table: &str, column: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn counts_have_thousands_separators() {
-        assert_eq!(count(0), "0");
-        assert_eq!(count(999), "999");
-        assert_eq!(count(1000), "1,000");
-        assert_eq!(count(1_000_000), "1,000,000");
-        assert_eq!(count(12_345_678), "12,345,678");
-    }
 
     #[test]
     fn summaries_read_as_the_contract_says() {

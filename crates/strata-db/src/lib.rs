@@ -15,6 +15,7 @@
 //! - [`ddl`] creates, renames and drops schemas, tables and columns, and retypes columns
 //!   (previewing the values a new type refuses).
 //! - [`load`] creates a table from an import plan and fills it by binary COPY, or appends.
+//! - [`count`] writes a count with thousands separators, as summaries and previews show it.
 //! - `testing` (feature `testing`) gives each test its own database cloned from a migrated
 //!   template.
 //!
@@ -34,6 +35,7 @@
 mod address;
 pub mod audit;
 pub mod catalog;
+mod count;
 mod databases;
 pub mod ddl;
 pub mod embedded;
@@ -47,6 +49,7 @@ mod system;
 pub mod testing;
 
 pub use address::{ServerAddress, ServerKind, percent_encode};
+pub use count::count;
 pub use databases::{DatabaseInfo, Databases, MAX_POOLS, POOL_SIZE};
 pub use deadpool_postgres::{Object as PooledClient, Pool};
 pub use error::Error;

@@ -28,9 +28,7 @@ pub mod prune;
 pub mod steps;
 pub mod undo;
 
-use strata_sql::Ident;
-#[cfg(doc)]
-use strata_sql::QualifiedName;
+use strata_sql::{Ident, QualifiedName};
 use tokio_postgres::{GenericClient, Transaction};
 
 use crate::{Error, migrate};
@@ -69,4 +67,10 @@ pub(crate) fn ident(name: impl Into<String>) -> Result<Ident, Error> {
     let name = name.into();
     Ident::new(name.as_str())
         .map_err(|err| Error::BadParameter { parameter: "name".into(), reason: format!("{name:?}: {err}") })
+}
+
+/// The object `name` of schema `strata` (a history or kept column's table, a retype's
+/// function), quoted; a failure is reported as by [`ident`].
+pub(crate) fn strata_name(name: impl Into<String>) -> Result<QualifiedName, Error> {
+    Ok(QualifiedName::new(ident("strata")?, ident(name)?))
 }

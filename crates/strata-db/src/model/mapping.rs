@@ -410,7 +410,7 @@ impl Op {
 
 /// The object `name` of schema `strata`, or why it cannot be named.
 fn strata_table(name: &str) -> Result<QualifiedName, MappingError> {
-    super::strata_object(name).map_err(|err| broken(name, err.to_string()))
+    crate::audit::strata_name(name).map_err(|err| broken(name, err.to_string()))
 }
 
 #[cfg(test)]

@@ -25,18 +25,12 @@ mod trigger;
 mod view;
 
 use serde::{Deserialize, Serialize};
-use strata_sql::QualifiedName;
 
 pub use catalog::{ModelInfo, list};
 pub use generate::{ModelColumn, ModelDetail, ModelLink, ModelTable, build_views, describe, drop_views, mappings};
 pub use ops::describe as describe_conflict;
 pub use ops::{Applied, Change, Conflict, ModelError, Preview, apply, preview};
 pub use table_change::TableChange;
-
-/// The object `name` of schema `strata` (a kept column's table, a retype's function), quoted.
-pub(crate) fn strata_object(name: &str) -> Result<QualifiedName, crate::Error> {
-    Ok(QualifiedName::new(crate::audit::ident("strata")?, crate::audit::ident(name)?))
-}
 
 /// One step, as recorded in `strata.model.op` (JSON tagged by `"op"`): an operator with
 /// everything needed to map the model after it back to the model before it

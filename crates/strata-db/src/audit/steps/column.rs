@@ -14,7 +14,7 @@ use strata_sql::{Ident, QualifiedName};
 use tokio_postgres::Transaction;
 
 use super::{
-    Done, Position, Step, ident, qualify_names, relation_name, restore_search_path, run, strata_table, unaudited,
+    Done, Position, Step, ident, qualify_names, relation_name, restore_search_path, run, strata_name, unaudited,
 };
 use crate::Error;
 use crate::ddl::{DdlError, Savepoint};
@@ -344,7 +344,7 @@ pub(super) async fn retype(
         None => to.type_name.to_string(),
     };
     let value = match to.using {
-        Some(function) => format!("CAST({}({name}) AS {})", strata_table(function)?, to.type_name),
+        Some(function) => format!("CAST({}({name}) AS {})", strata_name(function)?, to.type_name),
         None => format!("{name}::{}", to.type_name),
     };
     let convert = format!("ALTER TABLE {table} ALTER COLUMN {name} TYPE {type_name} USING {value}");
@@ -511,7 +511,7 @@ async fn keep(
     };
     let kept = at.kept();
     let sql =
-        format!("CREATE TABLE {} AS SELECT {key} AS key, {column} AS value FROM {table}", strata_table(kept.as_str())?);
+        format!("CREATE TABLE {} AS SELECT {key} AS key, {column} AS value FROM {table}", strata_name(kept.as_str())?);
     run(tx, &sql, "keeping the column's values").await?;
     Ok(Some(kept))
 }
@@ -524,7 +524,7 @@ async fn fill(
     column: &Ident,
     kept: &str,
 ) -> Result<(), Error> {
-    let kept = strata_table(kept)?;
+    let kept = strata_name(kept)?;
     let restore = match key_column(tx, relid).await? {
         Some(key) => format!("UPDATE {table} t SET {column} = k.value FROM {kept} k WHERE t.{key} = k.key; "),
         None => String::new(),
@@ -549,6 +549,6 @@ async fn continue_history(tx: &Transaction<'_>, relid: u32, column: &str, histor
         return Ok(());
     };
     let (table, new): (String, String) = (row.get(0), row.get(1));
-    let sql = format!("ALTER TABLE {} RENAME COLUMN {} TO {}", strata_table(table)?, ident(history)?, ident(new)?);
+    let sql = format!("ALTER TABLE {} RENAME COLUMN {} TO {}", strata_name(table)?, ident(history)?, ident(new)?);
     run(tx, &sql, "continuing the column's history").await
 }

@@ -36,7 +36,7 @@ pub(crate) use table::dependent_views;
 pub use table::{ForeignKey, Renamed, Trashed};
 
 use crate::Error;
-use crate::audit::ident;
+use crate::audit::{ident, strata_name};
 use crate::ddl::{DdlError, refusal};
 
 /// One structure change, as recorded in `strata.action_step` (JSON tagged by `"step"`). Tables
@@ -478,13 +478,13 @@ pub async fn forget(tx: &Transaction<'_>, id: i64) -> Result<(), Error> {
         .await
         .map_err(Error::postgres("looking for the action's deleted tables"))?;
     for row in &kept {
-        let table = strata_table(row.get::<_, String>(0))?;
+        let table = strata_name(row.get::<_, String>(0))?;
         tx.batch_execute(&format!("DROP TABLE {table}")).await.map_err(Error::postgres("dropping kept values"))?;
     }
     for row in &trashed {
         let (relid, name): (u32, String) = (row.get(0), row.get(1));
-        let history = strata_table(format!("history_{relid}"))?;
-        let sql = format!("DROP TABLE {} CASCADE; DROP TABLE IF EXISTS {history}", strata_table(name)?);
+        let history = strata_name(format!("history_{relid}"))?;
+        let sql = format!("DROP TABLE {} CASCADE; DROP TABLE IF EXISTS {history}", strata_name(name)?);
         tx.batch_execute(&sql).await.map_err(Error::postgres("dropping a deleted table"))?;
         tx.execute("DELETE FROM strata.audited WHERE relid = $1", &[&relid])
             .await
@@ -533,11 +533,6 @@ async fn record(
 fn to_json(step: &Step) -> Result<String, Error> {
     serde_json::to_string(step)
         .map_err(|err| Error::BadParameter { parameter: "step".into(), reason: format!("cannot be recorded: {err}") })
-}
-
-/// The table `name` of schema `strata`.
-fn strata_table(name: impl Into<String>) -> Result<QualifiedName, Error> {
-    Ok(QualifiedName::new(ident("strata")?, ident(name)?))
 }
 
 /// The table or view `relid` as it is named now.

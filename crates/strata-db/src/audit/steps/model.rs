@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use tokio_postgres::Transaction;
 
-use super::{Done, Step, ident, strata_table};
+use super::{Done, Step, ident, strata_name};
 use crate::Error;
 use crate::ddl::DdlError;
 use crate::model::{self, Op};
@@ -132,7 +132,7 @@ impl Conversion {
     pub(crate) fn definition(&self) -> Result<String, Error> {
         Ok(format!(
             "CREATE FUNCTION {}({} {}) RETURNS {} LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN ({})",
-            strata_table(self.name.as_str())?,
+            strata_name(self.name.as_str())?,
             ident(self.parameter.as_str())?,
             self.from,
             self.to,
@@ -147,7 +147,7 @@ pub(super) async fn create_function(tx: &Transaction<'_>, conversion: &Conversio
 }
 
 pub(super) async fn drop_function(tx: &Transaction<'_>, conversion: &Conversion) -> Result<Done, DdlError> {
-    let sql = format!("DROP FUNCTION {}({})", strata_table(conversion.name.as_str())?, conversion.from);
+    let sql = format!("DROP FUNCTION {}({})", strata_name(conversion.name.as_str())?, conversion.from);
     tx.batch_execute(&sql).await.map_err(Error::postgres("dropping the conversion function"))?;
     Ok(Done { inverse: Step::CreateFunction { conversion: conversion.clone() }, tables: Vec::new() })
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use strata_sql::QualifiedName;
 use tokio_postgres::Transaction;
 
-use super::{Done, Step, ident, qualify_names, relation_name, restore_search_path, run, strata_table};
+use super::{Done, Step, ident, qualify_names, relation_name, restore_search_path, run, strata_name};
 use crate::Error;
 use crate::ddl::DdlError;
 
@@ -120,7 +120,7 @@ pub(super) async fn take_from_trash(
 ) -> Result<(), DdlError> {
     let Trashed { relid, renamed, foreign_keys } = trashed;
     let current = relation_name(tx, *relid).await?;
-    if current != strata_table(trash_name(*relid))? {
+    if current != strata_name(trash_name(*relid))? {
         return Err(DdlError::Refused(format!(
             "the deleted table {schema:?}.{name:?} is not in the trash any more (it is {current}), so it cannot \
              be brought back"

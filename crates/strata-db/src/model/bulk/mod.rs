@@ -595,18 +595,8 @@ impl<'a> Writer<'a> {
             names.push(ident(anchor.key.as_str())?.to_string());
             values.push(key.clone());
         }
-        for column in self.own(0) {
-            if source.key.is_some() && Some(column) == key_column {
-                continue;
-            }
-            names.push(ident(self.table.columns[column].column.as_str())?.to_string());
-            values.push(view::write(&self.table.columns[column], format!("s.c{column}")));
-        }
-        let (joins, links) = self.links(0, "s", nulls)?;
-        for (link, value) in links {
-            names.push(link);
-            values.push(value);
-        }
+        let skip = if source.key.is_some() { key_column } else { None };
+        let joins = self.writes(0, skip, nulls, &mut names, &mut values)?;
         let sql = format!(
             "INSERT INTO {} AS t0 ({}) SELECT {} FROM {} s{joins}",
             anchor.table,
@@ -638,15 +628,7 @@ impl<'a> Writer<'a> {
             let physical = &self.table.nodes[node];
             let key_name = ident(physical.key.as_str())?;
             let (mut names, mut values) = (vec![key_name.to_string()], vec![parents.key.to_string()]);
-            for column in self.own(node) {
-                names.push(ident(self.table.columns[column].column.as_str())?.to_string());
-                values.push(view::write(&self.table.columns[column], format!("s.c{column}")));
-            }
-            let (joins, links) = self.links(node, "s", nulls)?;
-            for (link, value) in links {
-                names.push(link);
-                values.push(value);
-            }
+            let joins = self.writes(node, None, nulls, &mut names, &mut values)?;
             let sets: Vec<String> = names.iter().skip(1).map(|n| format!("{n} = EXCLUDED.{n}")).collect();
             let conflict =
                 if sets.is_empty() { "DO NOTHING".to_string() } else { format!("DO UPDATE SET {}", sets.join(", ")) };
@@ -675,6 +657,29 @@ impl<'a> Writer<'a> {
     /// The written model columns kept in `node`'s own table.
     fn own(&self, node: usize) -> Vec<usize> {
         self.routing.nodes[node].columns.iter().copied().filter(|c| self.given[*c]).collect()
+    }
+
+    /// Appends to `names` and `values` each physical column of `node` written from the source
+    /// rows `s` (its own columns but `skip`, then its links) with its value; returns the joins
+    /// the links need.
+    fn writes(
+        &self,
+        node: usize,
+        skip: Option<usize>,
+        nulls: &[bool],
+        names: &mut Vec<String>,
+        values: &mut Vec<String>,
+    ) -> Result<String, Error> {
+        for column in self.own(node).into_iter().filter(|&column| Some(column) != skip) {
+            names.push(ident(self.table.columns[column].column.as_str())?.to_string());
+            values.push(view::write(&self.table.columns[column], format!("s.c{column}")));
+        }
+        let (joins, links) = self.links(node, "s", nulls)?;
+        for (link, value) in links {
+            names.push(link);
+            values.push(value);
+        }
+        Ok(joins)
     }
 
     /// The joins from rows `row` to the entities of `node`'s references found by their unique

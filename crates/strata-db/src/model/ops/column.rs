@@ -13,6 +13,7 @@ use super::extract::nonnull;
 use super::{Conflict, ModelError, Op, Resolved, Table, Target, looking, name_of, rows};
 use crate::Error;
 use crate::audit::steps::{ColumnDefinition, Conversion, Destination, Step};
+use crate::audit::strata_name;
 use crate::ddl::types;
 
 /// At most this many values are listed.
@@ -184,7 +185,7 @@ async fn probe(
     let values = async {
         define().await?;
         let convert = match conversion {
-            Some(conversion) => format!("{}(CAST(v AS {old}))", strata_function(&conversion.name)?),
+            Some(conversion) => format!("{}(CAST(v AS {old}))", strata_name(conversion.name.as_str())?),
             None => format!("CAST(v AS {old})"),
         };
         // Type names are `format_type`'s and the function's name is quoted: no user text.
@@ -281,11 +282,6 @@ async fn impure(tx: &Transaction<'_>, conversion: &Conversion) -> Result<Option<
             )
         })
     })
-}
-
-/// The function `name` of schema `strata`.
-fn strata_function(name: &str) -> Result<strata_sql::QualifiedName, Error> {
-    Ok(strata_sql::QualifiedName::new(name_of("strata")?, name_of(name)?))
 }
 
 /// Add `column` of type `type_name` to `table`; earlier models do without it.

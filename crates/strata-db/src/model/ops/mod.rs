@@ -623,16 +623,8 @@ fn free_name(name: &str, suffix: &str, taken: impl Fn(&str) -> bool) -> String {
 
 /// "1 row", "10,000 rows".
 fn rows(count: i64) -> String {
-    let digits = count.unsigned_abs().to_string();
-    let mut grouped = String::new();
-    for (at, digit) in digits.chars().enumerate() {
-        if at > 0 && (digits.len() - at).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
     let sign = if count < 0 { "-" } else { "" };
-    format!("{sign}{grouped} row{}", if count == 1 { "" } else { "s" })
+    format!("{sign}{} row{}", crate::count(count.unsigned_abs()), if count == 1 { "" } else { "s" })
 }
 
 /// Runs `work` inside a savepoint that is always rolled back, so what it creates to look
