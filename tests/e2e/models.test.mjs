@@ -9,16 +9,32 @@
 //   STRATA_BIN=target/debug/strata node --test models.test.mjs
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe } from 'node:test';
 import { editCell, gridUrl, tablePath, waitForCell, waitForRowCount, waitForSaves } from './grid.mjs';
-import { Harness, REPO, screenshot } from './harness.mjs';
+import { Harness, screenshot } from './harness.mjs';
 
 const h = new Harness();
 
-/** The orders export: 200 orders of 10 customers, each row repeating its customer's name, e-mail, city and country. */
-const ordersCsv = () => execFileSync('python3', [path.resolve(REPO, '../shared/bench/gen_orders.py'), '200'], { encoding: 'utf8' });
+/**
+ * The orders export, shaped like `../shared/bench/gen_orders.py`'s (which a fresh clone may not
+ * have next to it): 200 orders of 10 customers, each row repeating its customer's name, e-mail,
+ * city and country.
+ */
+function ordersCsv() {
+  const names = ['Nia Brown', 'Uma Wong', 'Rosa Chen', 'Dmitri Volkov', 'Hana Eriksen', 'Chloé García', 'Uma Dubois', 'Xóchitl Ito', 'Rosa García', 'Kofi Mensah'];
+  const places = [['Lisbon', 'Portugal'], ['São Paulo', 'Brazil'], ['Kraków', 'Poland'], ['Osaka', 'Japan'], ['Accra', 'Ghana']];
+  const lines = ['Order ID,Order Date,Customer Name,Customer Email,City,Country,SKU,Product,Category,Unit Price,Quantity,Discount %,Shipped,Notes'];
+  for (let i = 0; i < 200; i++) {
+    const c = (i * 7) % names.length;
+    const [city, country] = places[c % places.length];
+    const email = `${names[c].toLowerCase().replace(' ', '.')}${c}@example.com`;
+    const day = String(1 + (i % 28)).padStart(2, '0');
+    const price = (10 + ((i * 37) % 500) + (i % 100) / 100).toFixed(2);
+    const fields = [100000 + i, `2022-03-${day}`, names[c], email, city, country, `SKU-${String(i % 9).padStart(5, '0')}`, `Kettle ${i % 9}`, 'Home', price, 1 + (i % 5), (i % 4) * 5, i % 2 ? 'yes' : 'no', ''];
+    lines.push(fields.join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
 
 /** The extracted columns, and the one that identifies a customer. */
 const CUSTOMER = ['Customer Name', 'Customer Email', 'City', 'Country'];
