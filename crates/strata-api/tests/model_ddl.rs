@@ -338,3 +338,33 @@ async fn a_change_made_outside_strata_that_breaks_the_models_says_what_to_do() {
     api.sql(&format!(r#"ALTER TABLE {}.{} RENAME COLUMN "Town" TO "City""#, quoted(SCHEMA), quoted(CUSTOMERS))).await;
     api.json_call("PATCH", &api.column_path(ORDERS, QTY), json!({ "name": HOSTILE })).await.action();
 }
+
+/// A schema with models renamed: the earlier models' triggers are made again for the new name,
+/// so writing through them still lands in the tables; undo renames it back. Deleting a schema
+/// with models is refused until its steps are undone.
+#[tokio::test]
+async fn a_schema_with_models_is_renamed_and_not_deleted() {
+    let api = Api::new().await;
+    extracted(&api).await;
+    let before = api.every_model().await;
+    let schema = format!("/api/v1/databases/{}/schemas/{}", enc(api.db()), enc(SCHEMA));
+    let renamed = api.json_call("PATCH", &schema, json!({ "name": HOSTILE })).await;
+    let step = renamed.action();
+    renamed.ok();
+
+    let rows = format!("{}/rows", api.table_path(EARLIEST, ORDERS));
+    let new = json!({ "rows": [{ "Customer Email": "c@x", "City": "Faro", QTY: 5 }] });
+    let written = api.json_call("POST", &rows, new).await;
+    assert_eq!(written.status, StatusCode::CREATED, "{}", written.text());
+    let current = api.rows_in(HOSTILE, ORDERS).await;
+    assert_eq!(current.as_array().unwrap().len(), 5, "{current}");
+    assert_eq!(api.rows_in(HOSTILE, CUSTOMERS).await[2]["City"], "Faro");
+
+    api.undo(step, true).await;
+    assert_eq!(api.every_model().await, before);
+
+    let refused = api.call("DELETE", &format!("{schema}?cascade=true"), None).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text());
+    assert!(refused.text().contains("undo its model steps first"), "{}", refused.text());
+    assert_eq!(api.every_model().await, before);
+}

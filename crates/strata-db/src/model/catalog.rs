@@ -95,6 +95,19 @@ async fn views_of(client: &impl GenericClient, schema: &str) -> Result<Option<(S
     Ok(row.map(|row| (row.get(0), row.get(1))))
 }
 
+/// Whether `schema` has had a step (has rows in `strata.model`).
+pub(crate) async fn has_models(client: &impl GenericClient, schema: &str) -> Result<bool, Error> {
+    let row = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM strata.model m JOIN pg_namespace n ON n.oid = m.namespace \
+                            WHERE n.nspname = $1)",
+            &[&schema],
+        )
+        .await
+        .map_err(Error::postgres("looking for the schema's models"))?;
+    Ok(row.get(0))
+}
+
 /// The one model of a schema that never had a step.
 fn first(schema: &str) -> ModelInfo {
     ModelInfo {

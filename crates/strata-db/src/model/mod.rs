@@ -26,6 +26,7 @@ mod view;
 
 use serde::{Deserialize, Serialize};
 
+pub(crate) use catalog::has_models;
 pub use catalog::{ModelInfo, list};
 pub use generate::{ModelColumn, ModelDetail, ModelLink, ModelTable, build_views, describe, drop_views, mappings};
 pub use ops::describe as describe_conflict;

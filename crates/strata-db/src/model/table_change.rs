@@ -51,15 +51,8 @@ impl<'a> TableChange<'a> {
         let (_, table) = ddl::existing_table(tx, path).await?;
         let sql = format!("LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE");
         tx.batch_execute(&sql).await.map_err(Error::postgres(format!("locking {table}")))?;
-        let row = tx
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM strata.model m JOIN pg_namespace n ON n.oid = m.namespace \
-                                WHERE n.nspname = $1)",
-                &[&path.schema],
-            )
-            .await
-            .map_err(Error::postgres("looking for the schema's models"))?;
-        Ok(TableChange { path, models: row.get(0) })
+        let models = super::catalog::has_models(tx, path.schema).await?;
+        Ok(TableChange { path, models })
     }
 
     /// The kind of action a change the grid calls `direct` is: a model step when the schema has
