@@ -103,6 +103,9 @@ struct Body<'a> {
     depth: usize,
 }
 
+/// The hint of a refused write that would give a linked row another value.
+const SAME_VALUES: &str = "Every row that links to it shows the same values.";
+
 impl<'a> Body<'a> {
     fn new(table: &'a LogicalTable, oids: &'a [u32]) -> Body<'a> {
         Body { routing: Routing::new(table), table, oids, text: String::new(), depth: 1 }
@@ -124,6 +127,13 @@ impl<'a> Body<'a> {
     fn close(&mut self, line: impl AsRef<str>) {
         self.depth -= 1;
         self.line(line);
+    }
+
+    /// Refuses the write: `message` is an SQL expression (a `format(...)` call), `hint` a
+    /// constant sentence.
+    fn raise(&mut self, message: &str, hint: Option<&str>) {
+        let hint = hint.map(|hint| format!(", HINT = '{hint}'")).unwrap_or_default();
+        self.line(format!("RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = {message}{hint};"));
     }
 
     fn otherwise(&mut self, line: impl AsRef<str>) {
@@ -157,9 +167,10 @@ impl<'a> Body<'a> {
         self.close("END IF;");
 
         let (Some(key), false) = (key, anchor_key.is_empty()) else {
-            self.line(
-                "RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = format('%I has no key column in this model, so \
-                 its rows cannot be changed or deleted through it; change them in the newest model', TG_TABLE_NAME);",
+            self.raise(
+                "format('%I has no key column in this model, so its rows cannot be changed or deleted through it; \
+                 change them in the newest model', TG_TABLE_NAME)",
+                None,
             );
             return Ok(block(&declare, &self.text));
         };
@@ -353,7 +364,7 @@ impl<'a> Body<'a> {
                     self.relation_name(node),
                     column_name(link)
                 );
-                self.line(format!("RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = {message};"));
+                self.raise(&message, None);
                 self.close("END IF;");
                 self.otherwise("ELSE");
                 let key = format!("{}.{}", alias(node), ident(self.table.nodes[node].key.as_str())?);
@@ -384,7 +395,7 @@ impl<'a> Body<'a> {
             self.relation_name(node),
             self.relation_name(node)
         );
-        self.line(format!("RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = {message};"));
+        self.raise(&message, None);
     }
 
     /// `SELECT` of node `node`'s key and of the model's `columns` under it (as the model reads
@@ -455,10 +466,7 @@ impl<'a> Body<'a> {
                 name = column_name(column),
             );
             self.open(format!("IF {differs} THEN"));
-            self.line(format!(
-                "RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = {message}, \
-                 HINT = 'Every row that links to it shows the same values.';"
-            ));
+            self.raise(&message, Some(SAME_VALUES));
             self.close("END IF;");
         }
         Ok(())
@@ -548,10 +556,7 @@ impl<'a> Body<'a> {
                 name = column_name(column),
             );
             self.open(format!("IF FOUND AND {moved} AND {now} IS DISTINCT FROM {written} THEN"));
-            self.line(format!(
-                "RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = {message}, \
-                 HINT = 'Every row that links to it shows the same values.';"
-            ));
+            self.raise(&message, Some(SAME_VALUES));
             self.close("END IF;");
         }
         self.close("END IF;");
