@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { waitForCell, waitForSaves } from './grid.mjs';
+import { finishImport, startImport, waitForCell, waitForSaves } from './grid.mjs';
 import { Harness, screenshot } from './harness.mjs';
 
 const h = new Harness();
@@ -46,25 +46,12 @@ describe('working with data in the browser', { timeout: 240_000 }, () => {
     const { page, errors } = await h.newPage();
     try {
       // Import: pick the file, check the preview's inferred types, name the table, commit.
-      await page.goto(`${h.baseUrl}/`);
-      await page.getByTestId('import-open').click();
-      await page.getByTestId('import-db').selectOption(h.database);
-      await page.getByTestId('import-schema').selectOption('public');
-      await page.getByTestId('import-file').setInputFiles({
-        name: 'orders.csv',
-        mimeType: 'text/csv',
-        buffer: Buffer.from(ordersCsv()),
-      });
-      await page.getByTestId('import-next').click();
+      await startImport(page, h, 'orders.csv', ordersCsv());
       await page.getByTestId('import-type-2').waitFor();
       assert.equal(await page.getByTestId('import-type-2').inputValue(), 'integer');
       assert.equal(await page.getByTestId('import-type-4').inputValue(), 'date');
       await screenshot(page, 'import.png');
-      await page.getByTestId('import-table-name').fill('orders "2024"');
-      await page.getByTestId('import-commit').click();
-      await page.getByTestId('import-done').waitFor({ timeout: 60_000 });
-      assert.match(await page.getByTestId('import-done').textContent(), /120/);
-      await page.getByTestId('import-open-table').click();
+      await finishImport(page, 'orders "2024"', 120);
 
       const grid = page.getByRole('grid');
       await grid.getByRole('gridcell', { name: 'Customer 1', exact: true }).waitFor();

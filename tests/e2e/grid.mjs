@@ -1,5 +1,5 @@
-// What the browser tests share about the grid: its URLs and the waits and
-// gestures on its cells, rows and saves.
+// What the browser tests share about the grid: its URLs, the import wizard that
+// fills it, and the waits and gestures on its cells, rows and saves.
 
 import assert from 'node:assert/strict';
 
@@ -11,6 +11,28 @@ export function tablePath(h, table) {
 /** The grid's URL for a table of `public` in harness `h`'s database. */
 export function gridUrl(h, table) {
   return `${h.baseUrl}/db/${encodeURIComponent(h.database)}/public/${encodeURIComponent(table)}`;
+}
+
+/**
+ * Opens the import wizard on harness `h`'s home page and takes the CSV text `csv` as `name` into
+ * `public`, up to the preview of its columns.
+ */
+export async function startImport(page, h, name, csv) {
+  await page.goto(`${h.baseUrl}/`);
+  await page.getByTestId('import-open').click();
+  await page.getByTestId('import-db').selectOption(h.database);
+  await page.getByTestId('import-schema').selectOption('public');
+  await page.getByTestId('import-file').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByTestId('import-next').click();
+}
+
+/** Imports the previewed file as the table `table`, checks `rows` were loaded, and opens it. */
+export async function finishImport(page, table, rows) {
+  await page.getByTestId('import-table-name').fill(table);
+  await page.getByTestId('import-commit').click();
+  await page.getByTestId('import-done').waitFor({ timeout: 60_000 });
+  assert.match(await page.getByTestId('import-done').textContent(), new RegExp(String(rows)));
+  await page.getByTestId('import-open-table').click();
 }
 
 /** Waits until the grid cell at row R, column C (0-based, row numbers excluded) reads `text`. */

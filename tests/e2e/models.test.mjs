@@ -10,7 +10,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { editCell, gridUrl, tablePath, waitForCell, waitForRowCount, waitForSaves } from './grid.mjs';
+import { editCell, finishImport, gridUrl, startImport, tablePath, waitForCell, waitForRowCount, waitForSaves } from './grid.mjs';
 import { Harness, screenshot } from './harness.mjs';
 
 const h = new Harness();
@@ -110,17 +110,8 @@ describe('refining the data model in the browser', { timeout: 300_000 }, () => {
     const { page, errors } = await h.newPage();
     try {
       // Import the flat export through the wizard.
-      await page.goto(`${h.baseUrl}/`);
-      await page.getByTestId('import-open').click();
-      await page.getByTestId('import-db').selectOption(h.database);
-      await page.getByTestId('import-schema').selectOption('public');
-      await page.getByTestId('import-file').setInputFiles({ name: 'orders.csv', mimeType: 'text/csv', buffer: Buffer.from(ordersCsv()) });
-      await page.getByTestId('import-next').click();
-      await page.getByTestId('import-table-name').fill('orders');
-      await page.getByTestId('import-commit').click();
-      await page.getByTestId('import-done').waitFor({ timeout: 60_000 });
-      assert.match(await page.getByTestId('import-done').textContent(), /200/);
-      await page.getByTestId('import-open-table').click();
+      await startImport(page, h, 'orders.csv', ordersCsv());
+      await finishImport(page, 'orders', 200);
       await waitForColumns(page, (names) => CUSTOMER.every((c) => names.includes(c)), 'showed the customer columns');
 
       // The first order's customer, whose city the flat model will change.
