@@ -138,6 +138,10 @@ impl Op {
             Op::SplitColumns { table, columns, into, .. } => {
                 format!("Split {} off {table} into {into}", names(columns))
             }
+            Op::Merge { table, from, .. } => format!("Merged {from} back into {table}"),
+            Op::SplitRows { table, into, condition, .. } => {
+                format!("Split the rows of {table} where {condition} into {into}")
+            }
             Op::RenameTable { table, to } => format!("Renamed table {table} to {to}"),
             Op::RenameColumn { table, column, to } => format!("Renamed {table}.{column} to {to}"),
             Op::Retype { table, column, type_name, .. } => format!("Changed {table}.{column} to {type_name}"),

@@ -25,7 +25,7 @@ pub struct Mapping {
 
 /// One table of a model: the rows of its anchor (`nodes[0]`), with columns read from the anchor
 /// and from tables joined to it one row at a time.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogicalTable {
     /// Its name in the model.
     pub name: String,
@@ -34,6 +34,47 @@ pub struct LogicalTable {
     pub nodes: Vec<Node>,
     /// Its columns in the model's order.
     pub columns: Vec<LogicalColumn>,
+    /// The tables its rows were split into by a condition since this model (split by rows),
+    /// each read like this one with the same columns: the table shows its anchor's rows and
+    /// theirs, and a row written goes to the first part whose condition holds, else here.
+    pub parts: Vec<Part>,
+    /// Set (to a column's name) when the table has one row per distinct value of that column
+    /// among its anchor's rows: a table since merged into the table that linked to it, whose
+    /// rows now hold its values. That column is its key.
+    pub grouped: Option<String>,
+    /// Links whose target's values the anchor's rows now hold themselves (a table merged since):
+    /// writing the link copies them from another row with the same link.
+    pub fills: Vec<Fill>,
+}
+
+/// Rows of a model's table that a later step split off into a table of their own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// The rows, read like the table they were split from, with the same columns.
+    pub table: LogicalTable,
+    /// The function in schema `strata` that holds for the part's rows.
+    pub condition: QualifiedName,
+    /// What is passed to it, one per parameter.
+    pub arguments: Vec<Argument>,
+}
+
+/// One argument of a part's condition: a column of the model's table, converted to the type it
+/// had when the rows were split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Argument {
+    /// The model's column, if the model has it (NULL is passed otherwise).
+    pub column: Option<String>,
+    /// Conversions applied in order to the model's value.
+    pub writes: Vec<Write>,
+}
+
+/// A link of a model's table to a table since merged into it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fill {
+    /// The model's link column.
+    pub link: String,
+    /// The anchor's columns that hold the values of the row linked to.
+    pub columns: Vec<String>,
 }
 
 /// A physical table a model's table reads.
@@ -155,7 +196,7 @@ impl Mapping {
                     writes: Vec::new(),
                 })
                 .collect();
-            tables.push(LogicalTable { name, nodes: vec![node], columns });
+            tables.push(LogicalTable { name, nodes: vec![node], columns, ..LogicalTable::default() });
         }
         Ok(Mapping { tables })
     }
@@ -185,11 +226,19 @@ impl LogicalTable {
     /// Whether PostgreSQL can write through this table's view on its own: one physical table,
     /// read without conversions.
     pub fn is_plain(&self) -> bool {
-        self.nodes.len() == 1 && self.columns.iter().all(|column| column.reads.is_empty())
+        self.nodes.len() == 1
+            && self.columns.iter().all(|column| column.reads.is_empty())
+            && self.parts.is_empty()
+            && self.grouped.is_none()
+            && self.fills.is_empty()
     }
 
-    /// The model's key column: the anchor's key, read as it is.
+    /// The model's key column: the anchor's key, read as it is (the grouping column of a
+    /// grouped table).
     pub fn key(&self) -> Option<&LogicalColumn> {
+        if let Some(grouped) = &self.grouped {
+            return self.column(grouped);
+        }
         let key = &self.nodes.first()?.key;
         self.columns.iter().find(|c| c.node == 0 && &c.column == key && c.reads.is_empty())
     }
@@ -232,8 +281,20 @@ impl LogicalTable {
         names: &[String],
         positions: &[usize],
     ) -> Result<(), MappingError> {
+        if !other.parts.is_empty() {
+            return Err(broken(&other.name, "a table split by rows since cannot be joined"));
+        }
+        // A table merged since into this one holds its values in this table's own rows.
+        let merged = other.grouped.is_some() && other.nodes[0].table == self.nodes[0].table;
+        if other.grouped.is_some() && !merged {
+            return Err(broken(&other.name, "a table merged since into another cannot be joined here"));
+        }
         let mut index = Vec::with_capacity(other.nodes.len());
         for node in &other.nodes {
+            if merged && index.is_empty() {
+                index.push(0);
+                continue;
+            }
             let link = match &node.link {
                 Link::Anchor => link.clone(),
                 Link::Reference { parent, column, unique } => {
@@ -262,6 +323,9 @@ impl LogicalTable {
     /// Drops the nodes no column reads any more (nor any node under them), as when every
     /// column a join was made for moved away in an earlier model.
     fn prune(&mut self) {
+        for part in &mut self.parts {
+            part.table.prune();
+        }
         let mut used = vec![false; self.nodes.len()];
         used[0] = true;
         for column in &self.columns {
@@ -328,36 +392,55 @@ impl Op {
     /// the physical tables as they are now.
     pub fn backward(&self, mut later: Mapping) -> Result<Mapping, MappingError> {
         match self {
-            Op::RenameTable { table, to } => later.table_mut(to)?.name = table.clone(),
-            Op::RenameColumn { table, column, to } => later.table_mut(table)?.column_mut(to)?.name = column.clone(),
+            Op::RenameTable { table, to } => later.table_mut(to)?.each(&mut |t| {
+                t.name = table.clone();
+                Ok(())
+            })?,
+            Op::RenameColumn { table, column, to } => {
+                let table = later.table_mut(table)?;
+                table.each(&mut |t| {
+                    t.column_mut(to)?.name = column.clone();
+                    for name in t.grouped.iter_mut().chain(t.fills.iter_mut().map(|fill| &mut fill.link)) {
+                        if name == to {
+                            *name = column.clone();
+                        }
+                    }
+                    Ok(())
+                })?;
+                table.arguments(to, &mut |argument| argument.column = Some(column.clone()));
+            }
             Op::AddColumn { table, column, .. } => {
-                later.table_mut(table)?.take_column(column)?;
+                let table = later.table_mut(table)?;
+                table.each(&mut |t| t.take_column(column).map(drop))?;
+                table.arguments(column, &mut |argument| argument.column = None);
             }
             Op::DropColumn { table, column, type_name, position, kept } => {
-                let kept = LogicalTable {
-                    name: kept.clone(),
-                    nodes: vec![Node { table: strata_table(kept)?, key: "id".into(), link: Link::Anchor }],
-                    columns: vec![LogicalColumn {
-                        name: column.clone(),
-                        type_name: type_name.clone(),
-                        node: 0,
-                        column: "value".into(),
-                        reads: Vec::new(),
-                        writes: Vec::new(),
-                    }],
-                };
-                let table = later.table_mut(table)?;
-                table.pull(&kept, Link::Extension { parent: 0 }, std::slice::from_ref(column), &[*position])?;
+                let kept = kept_table(kept, column, type_name)?;
+                later.table_mut(table)?.each(&mut |t| {
+                    if t.grouped.is_some() {
+                        return Err(broken(format!("{}.{column}", t.name), "dropped before its table was merged"));
+                    }
+                    t.pull(&kept, Link::Extension { parent: 0 }, std::slice::from_ref(column), &[*position])
+                })?;
             }
             Op::Retype { table, column, old_type, function, .. } => {
-                let column = later.table_mut(table)?.column_mut(column)?;
-                let write = match function {
-                    Some(function) => Write::Function(strata_table(function)?),
-                    None => Write::Cast(column.type_name.clone()),
-                };
-                column.reads.push(old_type.clone());
-                column.writes.insert(0, write);
-                column.type_name = old_type.clone();
+                let table = later.table_mut(table)?;
+                let mut conversion = None;
+                table.each(&mut |t| {
+                    let column = t.column_mut(column)?;
+                    let write = match function {
+                        Some(function) => Write::Function(strata_table(function)?),
+                        None => Write::Cast(column.type_name.clone()),
+                    };
+                    column.reads.push(old_type.clone());
+                    column.writes.insert(0, write.clone());
+                    column.type_name = old_type.clone();
+                    conversion = Some(write);
+                    Ok(())
+                })?;
+                if let Some(write) = conversion {
+                    table.arguments(column, &mut |argument| argument.writes.insert(0, write.clone()));
+                }
             }
             Op::Extract { table, columns, positions, into, key, link } => {
                 let entity = later.take(into)?;
@@ -370,9 +453,14 @@ impl Op {
                     .collect::<Result<Vec<_>, _>>()
                     .ok();
                 let table = later.table_mut(table)?;
-                let (parent, column) = table.plain(link)?;
-                table.take_column(link)?;
-                table.pull(&entity, Link::Reference { parent, column, unique }, columns, positions)?;
+                table.each(&mut |t| {
+                    let (parent, column) = t.plain(link)?;
+                    t.take_column(link)?;
+                    t.fills.retain(|fill| &fill.link != link);
+                    let unique = unique.clone();
+                    t.pull(&entity, Link::Reference { parent, column, unique }, columns, positions)
+                })?;
+                table.arguments(link, &mut |argument| argument.column = None);
             }
             Op::Move { table, columns, positions, link, to, key } => {
                 let mut entity = later.take(to)?;
@@ -386,9 +474,11 @@ impl Op {
                         .collect::<Result<Option<Vec<_>>, MappingError>>()?,
                     None => None,
                 };
-                let from = later.table_mut(table)?;
-                let (parent, column) = from.plain(link)?;
-                from.pull(&entity, Link::Reference { parent, column, unique }, columns, positions)?;
+                later.table_mut(table)?.each(&mut |t| {
+                    let (parent, column) = t.plain(link)?;
+                    let unique = unique.clone();
+                    t.pull(&entity, Link::Reference { parent, column, unique }, columns, positions)
+                })?;
                 for name in columns {
                     entity.take_column(name)?;
                 }
@@ -396,8 +486,49 @@ impl Op {
             }
             Op::SplitColumns { table, columns, positions, into } => {
                 let part = later.take(into)?;
-                let table = later.table_mut(table)?;
-                table.pull(&part, Link::Extension { parent: 0 }, columns, positions)?;
+                later
+                    .table_mut(table)?
+                    .each(&mut |t| t.pull(&part, Link::Extension { parent: 0 }, columns, positions))?;
+            }
+            Op::Merge { table, link, link_position, from, key, key_type, columns, positions, key_position, kept } => {
+                let merged = later.table_mut(table)?;
+                if !merged.parts.is_empty() || merged.grouped.is_some() {
+                    return Err(broken(table, "split by rows or merged itself since the merge"));
+                }
+                let links = kept_table(kept, link, key_type)?;
+                let mut entity = LogicalTable {
+                    name: from.clone(),
+                    nodes: merged.nodes.clone(),
+                    grouped: Some(key.clone()),
+                    ..LogicalTable::default()
+                };
+                let mut placed = Vec::with_capacity(columns.len() + 1);
+                let mut filled = Vec::new();
+                for (name, &position) in columns.iter().zip(positions) {
+                    let column = merged.take_column(name)?;
+                    if column.node == 0 && column.reads.is_empty() {
+                        filled.push(column.column.clone());
+                    }
+                    placed.push((position, column));
+                }
+                merged.pull(&links, Link::Extension { parent: 0 }, std::slice::from_ref(link), &[*link_position])?;
+                merged.fills.push(Fill { link: link.clone(), columns: filled });
+                let (node, column) = merged.plain(link)?;
+                let node = entity.join(merged.nodes[node].clone());
+                let type_name = key_type.clone();
+                let key = LogicalColumn { name: key.clone(), type_name, node, column, reads: vec![], writes: vec![] };
+                placed.push((*key_position, key));
+                placed.sort_by_key(|(position, _)| *position);
+                entity.columns = placed.into_iter().map(|(_, column)| column).collect();
+                later.tables.push(entity);
+            }
+            Op::SplitRows { table, into, function, arguments, .. } => {
+                let mut part = later.take(into)?;
+                part.name = table.clone();
+                let condition = strata_table(function)?;
+                let arguments =
+                    arguments.iter().map(|name| Argument { column: Some(name.clone()), writes: Vec::new() }).collect();
+                later.table_mut(table)?.parts.insert(0, Part { table: part, condition, arguments });
             }
         }
         for table in &mut later.tables {
@@ -405,6 +536,51 @@ impl Op {
         }
         later.tables.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(later)
+    }
+}
+
+/// The kept table `strata.<kept>` (`id`, `value`) of a column `column` of type `type_name`, as
+/// a table of one column to join by key.
+fn kept_table(kept: &str, column: &str, type_name: &str) -> Result<LogicalTable, MappingError> {
+    Ok(LogicalTable {
+        name: kept.to_string(),
+        nodes: vec![Node { table: strata_table(kept)?, key: "id".into(), link: Link::Anchor }],
+        columns: vec![LogicalColumn {
+            name: column.to_string(),
+            type_name: type_name.to_string(),
+            node: 0,
+            column: "value".into(),
+            reads: Vec::new(),
+            writes: Vec::new(),
+        }],
+        ..LogicalTable::default()
+    })
+}
+
+impl LogicalTable {
+    /// Applies `edit` to this table and to every part split off it by rows (which have the
+    /// same columns).
+    fn each(
+        &mut self,
+        edit: &mut impl FnMut(&mut LogicalTable) -> Result<(), MappingError>,
+    ) -> Result<(), MappingError> {
+        edit(self)?;
+        for part in &mut self.parts {
+            part.table.each(edit)?;
+        }
+        Ok(())
+    }
+
+    /// Applies `edit` to each argument of its parts' conditions (and theirs) that reads `column`.
+    fn arguments(&mut self, column: &str, edit: &mut impl FnMut(&mut Argument)) {
+        for part in &mut self.parts {
+            for argument in &mut part.arguments {
+                if argument.column.as_deref() == Some(column) {
+                    edit(argument);
+                }
+            }
+            part.table.arguments(column, edit);
+        }
     }
 }
 
@@ -436,6 +612,7 @@ mod tests {
                     writes: Vec::new(),
                 })
                 .collect(),
+            ..LogicalTable::default()
         }
     }
 

@@ -86,6 +86,48 @@ pub enum Op {
         /// The new table.
         into: String,
     },
+    /// Merges the table `from`, which `table`'s foreign key column `link` references, back into
+    /// `table` (an extraction's inverse): `from`'s columns but its key take `link`'s place, each
+    /// row of `table` holding the values of the row it linked to; `from` goes. The links stay in
+    /// `strata.<kept>` (`id`, `value`) so the earlier model still shows `from` and its links.
+    Merge {
+        /// The table that links to `from`.
+        table: String,
+        /// Its foreign key column.
+        link: String,
+        /// `link`'s index among `table`'s columns, before the step; `columns` take its place.
+        link_position: usize,
+        /// The table merged.
+        from: String,
+        /// `from`'s key column, which `link` references.
+        key: String,
+        /// Its type, as `format_type` spells it.
+        key_type: String,
+        /// `from`'s other columns, in its order: they move into `table`.
+        columns: Vec<String>,
+        /// Each column's index among `from`'s columns (the key's too, `key_position`), before
+        /// the step.
+        positions: Vec<usize>,
+        /// The key's index among `from`'s columns.
+        key_position: usize,
+        /// The table in schema `strata` keeping each row's link by the row's key.
+        kept: String,
+    },
+    /// Splits the rows of `table` for which `condition` holds off into the new table `into`,
+    /// with the same columns and keys.
+    SplitRows {
+        /// The table.
+        table: String,
+        /// The new table.
+        into: String,
+        /// The condition, as the user typed it (for people).
+        condition: String,
+        /// The function in schema `strata` that computes it from `arguments`.
+        function: String,
+        /// The columns of `table` passed to `function`, in order (its parameters are named and
+        /// typed like them).
+        arguments: Vec<String>,
+    },
     /// Renames `table` to `to`.
     RenameTable {
         /// The table.

@@ -21,12 +21,54 @@ pub(super) fn create(view: &QualifiedName, table: &LogicalTable) -> Result<Strin
     Ok(format!("CREATE VIEW {view} WITH (security_invoker = true) AS {}", select(table)?))
 }
 
-/// The view's query.
+/// The view's query: the rows of its anchor (one per distinct value of the grouping column for a
+/// grouped table), then those of each part split off it by rows, with the same columns.
 pub(super) fn select(table: &LogicalTable) -> Result<String, Error> {
-    let columns = (0..table.columns.len())
-        .map(|index| Ok(format!("{} AS {}", read(table, index)?, ident(table.columns[index].name.as_str())?)))
+    let names: Vec<&str> = table.columns.iter().map(|column| column.name.as_str()).collect();
+    rows(table, &names)
+}
+
+/// The rows of `table` and of its parts, with the columns `names` in that order.
+fn rows(table: &LogicalTable, names: &[&str]) -> Result<String, Error> {
+    let mut sql = select_as(table, names)?;
+    for part in &table.parts {
+        sql.push_str(" UNION ALL ");
+        sql.push_str(&rows(&part.table, names)?);
+    }
+    Ok(sql)
+}
+
+/// The rows of `table`'s anchor, with its columns `names` in that order.
+fn select_as(table: &LogicalTable, names: &[&str]) -> Result<String, Error> {
+    let columns = names
+        .iter()
+        .map(|name| {
+            let index = table.columns.iter().position(|column| column.name == *name).ok_or_else(|| {
+                Error::BadParameter {
+                    parameter: "model".into(),
+                    reason: format!("a part of {:?} split off by rows has no column {name:?}", table.name),
+                }
+            })?;
+            Ok(format!("{} AS {}", read(table, index)?, ident(*name)?))
+        })
         .collect::<Result<Vec<_>, Error>>()?;
-    Ok(format!("SELECT {} FROM {}", columns.join(", "), from(table, 0)?))
+    let from = from(table, 0)?;
+    let Some(grouped) = table.grouped.as_deref() else {
+        return Ok(format!("SELECT {} FROM {from}", columns.join(", ")));
+    };
+    let by = table.columns.iter().position(|column| column.name == grouped).ok_or_else(|| Error::BadParameter {
+        parameter: "model".into(),
+        reason: format!("{:?} has no column {grouped:?} to group its rows by", table.name),
+    })?;
+    let by = read(table, by)?;
+    let first = match table.nodes[0].key.as_str() {
+        "" => String::new(),
+        key => format!(", {}.{}", alias(0), ident(key)?),
+    };
+    Ok(format!(
+        "SELECT DISTINCT ON ({by}) {} FROM {from} WHERE {by} IS NOT NULL ORDER BY {by}{first}",
+        columns.join(", ")
+    ))
 }
 
 /// The alias of node `node`.

@@ -32,7 +32,9 @@
 
 mod column;
 mod extract;
+mod merge;
 mod split;
+mod split_rows;
 mod table;
 
 use serde::{Deserialize, Serialize};
@@ -80,6 +82,24 @@ pub enum Change {
         columns: Vec<String>,
         /// The new table's name.
         into: String,
+    },
+    /// Merge the table that `table`'s foreign key column `link` references back into `table`:
+    /// its columns (but its key) take `link`'s place and it goes (an extraction's inverse).
+    Merge {
+        /// The table that links to the one merged.
+        table: String,
+        /// Its foreign key column.
+        link: String,
+    },
+    /// Split the rows of `table` for which `condition` (an SQL expression over its columns)
+    /// holds off into a new table `into` with the same columns.
+    SplitRows {
+        /// The table.
+        table: String,
+        /// The new table's name.
+        into: String,
+        /// An SQL boolean expression over the table's columns.
+        condition: String,
     },
     /// Rename `table` to `to`.
     RenameTable {
@@ -320,6 +340,10 @@ async fn plan(tx: &Transaction<'_>, schema: &str, change: &Change, lock: bool) -
         }
         Change::Move { table, columns, link } => extract::move_columns(tx, &target, table, columns, link).await?,
         Change::SplitColumns { table, columns, into } => split::split(tx, &target, table, columns, into).await?,
+        Change::Merge { table, link } => merge::merge(tx, &target, table, link).await?,
+        Change::SplitRows { table, into, condition } => {
+            split_rows::split_rows(tx, &target, table, into, condition).await?
+        }
         Change::RenameTable { table, to } => table::rename(tx, &target, table, to).await?,
         Change::RenameColumn { table, column, to } => column::rename(tx, &target, table, column, to).await?,
         Change::Retype { table, column, type_name, using, lossy } => {
