@@ -758,4 +758,84 @@ mod tests {
         let op = extract("t", &["a"], &[1], "gone", &["a"], "gone_id");
         assert!(op.backward(physical).is_err());
     }
+    #[test]
+    fn a_merged_table_comes_back_grouped_over_the_rows_that_hold_its_values() {
+        // Model 3 (physical): orders flat again, the links kept in strata.kept_links.
+        let physical = Mapping {
+            tables: vec![plain("orders", &[("id", "bigint"), ("email", "text"), ("city", "text"), ("qty", "integer")])],
+        };
+        let merge = Op::Merge {
+            table: "orders".into(),
+            link: "customers_id".into(),
+            link_position: 1,
+            from: "customers".into(),
+            key: "id".into(),
+            key_type: "bigint".into(),
+            columns: vec!["email".into(), "city".into()],
+            positions: vec![1, 2],
+            key_position: 0,
+            kept: "kept_links".into(),
+        };
+        let model2 = merge.backward(physical).unwrap();
+        let customers = model2.table("customers").unwrap();
+        assert_eq!(names(customers), ["id", "email", "city"]);
+        assert_eq!(customers.grouped.as_deref(), Some("id"));
+        assert_eq!(customers.key().unwrap().name, "id");
+        assert_eq!(customers.nodes[0].table.name.as_str(), "orders");
+        assert_eq!((customers.columns[0].node, customers.columns[0].column.as_str()), (1, "value"));
+        let orders = model2.table("orders").unwrap();
+        assert_eq!(names(orders), ["id", "customers_id", "qty"]);
+        assert_eq!(orders.fills, [Fill { link: "customers_id".into(), columns: vec!["email".into(), "city".into()] }]);
+        assert!(!orders.is_plain() && !customers.is_plain());
+
+        // Model 1, before the extraction: the flat orders read their own columns, no join.
+        let extract = extract("orders", &["email", "city"], &[1, 2], "customers", &["email"], "customers_id");
+        let model1 = extract.backward(model2).unwrap();
+        let orders = &model1.tables[0];
+        assert_eq!(names(orders), ["id", "email", "city", "qty"]);
+        assert_eq!(orders.nodes.len(), 1, "{:?}", orders.nodes);
+        assert!(orders.fills.is_empty());
+        assert!(orders.is_plain());
+    }
+
+    #[test]
+    fn rows_split_off_come_back_as_a_part_read_like_the_table() {
+        let physical = Mapping {
+            tables: vec![
+                plain("big", &[("id", "bigint"), ("amount", "numeric")]),
+                plain("orders", &[("id", "bigint"), ("amount", "numeric")]),
+            ],
+        };
+        let split = Op::SplitRows {
+            table: "orders".into(),
+            into: "big".into(),
+            condition: "amount > 100".into(),
+            function: "model_1_2".into(),
+            arguments: vec!["id".into(), "amount".into()],
+        };
+        let retype = Op::Retype {
+            table: "orders".into(),
+            column: "amount".into(),
+            old_type: "text".into(),
+            type_name: "numeric".into(),
+            using: None,
+            function: None,
+        };
+        let model2 = split.backward(physical).unwrap();
+        assert_eq!(model2.tables.len(), 1);
+        let orders = &model2.tables[0];
+        assert_eq!(orders.parts.len(), 1);
+        assert_eq!(orders.parts[0].table.nodes[0].table.name.as_str(), "big");
+        assert_eq!(orders.parts[0].table.name, "orders");
+        assert!(!orders.is_plain());
+        // A retype made before the split converts both the table's and the part's column, and
+        // the condition's argument back to the type it was written for.
+        let model1 = retype.backward(model2).unwrap();
+        let orders = &model1.tables[0];
+        assert_eq!(orders.column("amount").unwrap().reads, ["text"]);
+        assert_eq!(orders.parts[0].table.column("amount").unwrap().reads, ["text"]);
+        assert_eq!(orders.parts[0].arguments[1].writes, [Write::Cast("numeric".into())]);
+        let select = crate::model::view::select(orders).unwrap();
+        assert!(select.contains(" UNION ALL "), "{select}");
+    }
 }

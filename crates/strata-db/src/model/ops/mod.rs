@@ -248,7 +248,7 @@ fn read_by(table: &str, models: &[super::ModelInfo], actions: &[i64]) -> String 
     let actions = actions.iter().map(i64::to_string).collect::<Vec<_>>();
     format!(
         "{table:?} is part of the earlier models: {} read{} it, and would break without it; undo the model steps \
-         made since (action{} {}) first, or, once Strata can, merge it back into the table it came from",
+         made since (action{} {}) first, or merge it back into the table that links to it (a model step)",
         models.join(", "),
         if models.len() == 1 { "s" } else { "" },
         if actions.len() == 1 { "" } else { "s" },
