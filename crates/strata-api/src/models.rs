@@ -1,6 +1,6 @@
 //! `/api/v1/databases/{db}/schemas/{schema}/models`: a schema's data models (DESIGN §5), one of
-//! them with its tables for the diagram, and a step (extract, move, split, rename, retype, add
-//! or drop a column) previewed or made (`strata_db::model`).
+//! them with its tables for the diagram, and a step (extract, move, merge, split columns or rows,
+//! rename, retype, add or drop a column) previewed or made (`strata_db::model`).
 //!
 //! A step is one action of kind `model`: undoing it (the actions API) puts the tables back. A
 //! refused step is a 409 `model-conflict` whose `preview` lists the conflicts.
@@ -177,6 +177,30 @@ pub enum ModelChange {
         /// The new table's name.
         into: String,
     },
+    /// Merge the table that `table`'s foreign key column `link` references back into `table`
+    /// (an extraction's inverse): its columns but its key take `link`'s place, each row holding
+    /// the values of the row it linked to, and it goes from the newest model.
+    Merge {
+        /// The table that links to the one merged.
+        #[schema(example = "orders")]
+        table: String,
+        /// Its foreign key column.
+        #[schema(example = "customers_id")]
+        link: String,
+    },
+    /// Split the rows of `table` for which `condition` holds off into a new table `into` with
+    /// the same columns; the rows keep their keys.
+    SplitRows {
+        /// The table.
+        #[schema(example = "orders")]
+        table: String,
+        /// The new table's name.
+        #[schema(example = "big_orders")]
+        into: String,
+        /// An SQL boolean expression over the table's columns, named as they are.
+        #[schema(example = "amount > 100")]
+        condition: String,
+    },
     /// Rename `table` to `to`.
     RenameTable {
         /// The table.
@@ -233,6 +257,8 @@ impl From<ModelChange> for Change {
             ModelChange::Extract { table, columns, into, key } => Change::Extract { table, columns, into, key },
             ModelChange::Move { table, columns, link } => Change::Move { table, columns, link },
             ModelChange::SplitColumns { table, columns, into } => Change::SplitColumns { table, columns, into },
+            ModelChange::Merge { table, link } => Change::Merge { table, link },
+            ModelChange::SplitRows { table, into, condition } => Change::SplitRows { table, into, condition },
             ModelChange::RenameTable { table, to } => Change::RenameTable { table, to },
             ModelChange::RenameColumn { table, column, to } => Change::RenameColumn { table, column, to },
             ModelChange::Retype { table, column, type_name, using, lossy } => {

@@ -108,8 +108,8 @@ use utoipa::OpenApi;
         (name = "databases", description = "User databases and their schemas"),
         (name = "tables", description = "Tables, their structure and their rows"),
         (name = "imports", description = "Spreadsheets into tables: upload, preview, adjust, load"),
-        (name = "models", description = "Data models: refine a schema's tables step by step (extract, move, split, \
-                                         rename, retype, add or drop a column) while every earlier model stays \
+        (name = "models", description = "Data models: refine a schema's tables step by step (extract, move, merge, \
+                                         split columns or rows, rename, retype, add or drop a column) while every earlier model stays \
                                          readable and writable as views"),
         (name = "actions", description = "The audit trail: every change as an action, undone and redone"),
     )

@@ -1,6 +1,6 @@
 //! Data models through the API: the list, one model's tables, a step previewed, refused and
 //! made, the earlier model's views read and written through the rows API, an import appended in
-//! the earlier model's format, and the step undone.
+//! the earlier model's format, and the step undone; a merge and a split by rows the same way.
 
 mod common;
 
@@ -27,6 +27,25 @@ impl Api {
     async fn rows_of(&self, schema: &str, table: &str) -> Vec<Value> {
         let page = self.get(&format!("{}/rows", self.table_path(schema, table))).await.ok();
         page["rows"].as_array().unwrap().clone()
+    }
+
+    /// Previews `change` in `public`: the preview.
+    async fn preview(&self, change: &Value) -> Value {
+        self.post(&format!("{}/preview", self.models("public")), &change.to_string()).await.ok()
+    }
+
+    /// Makes `change` a step of `public`, which must succeed: its action and the answer.
+    async fn step(&self, change: &Value) -> (i64, Value) {
+        let applied = self.post(&self.models("public"), &change.to_string()).await;
+        assert_eq!(applied.status, StatusCode::CREATED, "{change}: {}", applied.text());
+        (applied.action(), applied.json())
+    }
+
+    /// Undoes action `step` and the later ones in its way.
+    async fn undo(&self, step: i64) {
+        let undo = format!("/api/v1/databases/{}/actions/{step}/undo?cascade=true", enc(self.db()));
+        let undone = self.post(&undo, "").await;
+        assert_eq!(undone.status, StatusCode::OK, "{}", undone.text());
     }
 
     async fn write_rows(&self, method: &str, schema: &str, table: &str, body: Value) -> Answer {
@@ -118,6 +137,12 @@ async fn a_schema_without_steps_has_one_model_its_tables() {
     api.post(&preview, r#"{"op": "drop_column", "table": "t", "column": "c", "colour": 1}"#)
         .await
         .bad_parameter("body");
+    api.post(&preview, r#"{"op": "merge", "table": "t"}"#).await.bad_parameter("body");
+    api.post(&preview, r#"{"op": "merge", "table": "t", "link": "l", "into": "x"}"#).await.bad_parameter("body");
+    api.post(&preview, r#"{"op": "split_rows", "table": "t", "into": "x"}"#).await.bad_parameter("body");
+    api.post(&preview, r#"{"op": "split_rows", "table": "t", "into": "x", "condition": 1}"#)
+        .await
+        .bad_parameter("body");
     api.post("/api/v1/databases/nope/schemas/public/models/preview", &extract().to_string())
         .await
         .problem(StatusCode::NOT_FOUND);
@@ -135,6 +160,16 @@ async fn the_openapi_document_describes_models() {
     for schema in ["Model", "ModelDetail", "ModelChange", "ModelPreview", "ModelConflict", "ModelApplied"] {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
     }
+    let changes = doc["components"]["schemas"]["ModelChange"]["oneOf"].as_array().expect("one schema per step");
+    let ops: Vec<&str> = changes.iter().filter_map(|c| c["properties"]["op"]["enum"][0].as_str()).collect();
+    for op in ["extract", "move", "split_columns", "merge", "split_rows", "rename_table", "retype", "drop_column"] {
+        assert!(ops.contains(&op), "{op} in {ops:?}");
+    }
+    let merge = changes.iter().find(|c| c["properties"]["op"]["enum"][0] == "merge").unwrap();
+    let required = merge["required"].as_array().unwrap();
+    assert!(required.contains(&json!("table")) && required.contains(&json!("link")), "{merge}");
+    let split = changes.iter().find(|c| c["properties"]["op"]["enum"][0] == "split_rows").unwrap();
+    assert!(split["properties"]["condition"]["description"].is_string(), "{split}");
     let commit = &doc["components"]["schemas"]["ImportCommit"]["properties"];
     assert!(commit["entity_conflicts"].is_object(), "{commit}");
 }
@@ -353,4 +388,110 @@ async fn edits_of_an_earlier_models_view_check_the_version_read() {
     let mut statuses = [a.status, b.status];
     statuses.sort();
     assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{} / {}", a.text(), b.text());
+}
+
+/// A merge, the whole way: refused along a column that is no link, previewed and made along the
+/// link an extraction made (the customers' columns are back in the orders), the earlier model's
+/// customers read and edited through the rows API (an edit reaches every order of the customer),
+/// and undone.
+#[tokio::test]
+async fn a_merge_is_previewed_refused_made_written_through_and_undone() {
+    let api = Api::new().await;
+    orders(&api).await;
+    let before = flat(&api).await;
+    let not_a_link = json!({ "op": "merge", "table": ORDERS, "link": "City" });
+    let preview = api.preview(&not_a_link).await;
+    assert_eq!(preview["conflicts"][0]["kind"], "refused", "{preview}");
+    let refused = api.post(&api.models("public"), &not_a_link.to_string()).await;
+    let problem = refused.problem(StatusCode::CONFLICT);
+    assert_eq!(problem["type"], "https://strata.dev/problems/model-conflict", "{problem}");
+
+    let (_, extracted) = api.step(&extract()).await;
+    let link = extracted["preview"]["op"]["link"].as_str().expect("the link column").to_string();
+    let customers = api.rows_of("public", CUSTOMERS).await;
+    let merge = json!({ "op": "merge", "table": ORDERS, "link": link });
+    let preview = api.preview(&merge).await;
+    assert_eq!(preview["op"]["op"], "merge", "{preview}");
+    assert_eq!(preview["op"]["from"], CUSTOMERS, "{preview}");
+    assert_eq!(preview["conflicts"], json!([]), "{preview}");
+    assert!(preview["summary"].as_str().unwrap().starts_with("Merged"), "{preview}");
+
+    let (step, applied) = api.step(&merge).await;
+    assert_eq!(applied["model"]["name"], "v3", "{applied}");
+    assert_eq!(flat(&api).await, before, "the orders hold their customers' values again");
+    api.get(&api.table_path("public", CUSTOMERS)).await.problem(StatusCode::NOT_FOUND);
+    let third = api.get(&format!("{}/3", api.models("public"))).await.ok();
+    let names: Vec<&str> = third["tables"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, [ORDERS], "{third}");
+
+    // Model 2 still has its customers, one row per customer the orders link to.
+    assert_eq!(api.rows_of("public_v2", CUSTOMERS).await.len(), customers.len());
+    let ada = customers.iter().find(|c| c["Customer Email"] == "a@x").expect("a@x");
+    let edit = json!({ "updates": [{ "key": { "id": ada["id"] }, "set": { "City": "Braga" } }] });
+    let edited = api.write_rows("PATCH", "public_v2", CUSTOMERS, edit).await.ok();
+    assert_eq!(edited["rows"][0]["City"], "Braga", "{edited}");
+    let cities =
+        format!(r#"SELECT string_agg("City", ',' ORDER BY id) FROM {} WHERE "Customer Email" = 'a@x'"#, quoted(ORDERS));
+    assert_eq!(api.scalar(&cities).await, "Braga,Braga", "every order of the customer");
+    let new = json!({ "rows": [{ "Customer Email": "z@x", "City": "Faro" }] });
+    let refused = api.write_rows("POST", "public_v2", CUSTOMERS, new).await;
+    assert!(refused.status.is_client_error(), "a customer exists only through its orders: {}", refused.text());
+
+    api.undo(step).await;
+    assert_eq!(api.get(&api.models("public")).await.ok().as_array().unwrap().len(), 2);
+    assert_eq!(api.rows_of("public", CUSTOMERS).await, customers);
+}
+
+/// A split by rows, the whole way: refused for a condition PostgreSQL rejects, one that is not
+/// pure, and a name taken; previewed and made; the earlier model reads every row and writes
+/// each where its condition sends it (an edit moves a row across); undone.
+#[tokio::test]
+async fn rows_are_split_previewed_refused_made_written_through_and_undone() {
+    let api = Api::new().await;
+    orders(&api).await;
+    let before = flat(&api).await;
+    let big = r#"Big "orders"; --"#;
+    let split = |condition: &str, into: &str| json!({ "op": "split_rows", "table": ORDERS, "into": into, "condition": condition });
+    let over_one = format!("{} > 1", quoted(QTY));
+    for wrong in [split("nope >", big), split("random() > 0.5", big), split(&over_one, ORDERS)] {
+        let preview = api.preview(&wrong).await;
+        let conflict = &preview["conflicts"][0];
+        assert_eq!(conflict["kind"], "refused", "{wrong}: {preview}");
+        assert!(!conflict["reason"].as_str().unwrap().is_empty(), "{preview}");
+        let problem = api.post(&api.models("public"), &wrong.to_string()).await.problem(StatusCode::CONFLICT);
+        assert_eq!(problem["preview"]["conflicts"][0]["kind"], "refused", "{problem}");
+    }
+    assert_eq!(api.get(&api.models("public")).await.ok().as_array().unwrap().len(), 1, "nothing changed");
+
+    let change = split(&over_one, big);
+    let preview = api.preview(&change).await;
+    assert_eq!(preview["op"]["op"], "split_rows", "{preview}");
+    assert_eq!(preview["op"]["condition"], over_one, "{preview}");
+    assert_eq!(preview["conflicts"], json!([]), "{preview}");
+    let (step, applied) = api.step(&change).await;
+    assert_eq!(applied["model"]["name"], "v2", "{applied}");
+    let ids =
+        |rows: Vec<Value>| -> Vec<String> { rows.iter().map(|r| r["id"].as_str().unwrap().to_string()).collect() };
+    assert_eq!(ids(api.rows_of("public", ORDERS).await), ["1"]);
+    assert_eq!(ids(api.rows_of("public", big).await), ["2", "3", "4"]);
+    assert_eq!(ids(api.rows_of("public_v1", ORDERS).await), ["1", "2", "3", "4"], "the earlier model reads them all");
+
+    // Written through the earlier model: each row goes where the condition sends it.
+    let rows = json!({ "rows": [{ "Customer Email": "c@x", QTY: 9 }, { "Customer Email": "d@x", QTY: 0 }] });
+    let inserted = api.write_rows("POST", "public_v1", ORDERS, rows).await;
+    assert_eq!(inserted.status, StatusCode::CREATED, "{}", inserted.text());
+    let new = ids(inserted.json()["rows"].as_array().unwrap().clone());
+    let [nine, zero] = [new[0].as_str(), new[1].as_str()];
+    assert_eq!(ids(api.rows_of("public", ORDERS).await), ["1", zero]);
+    assert_eq!(ids(api.rows_of("public", big).await), ["2", "3", "4", nine]);
+    let edit = json!({ "updates": [{ "key": { "id": "1" }, "set": { QTY: 7 } }] });
+    api.write_rows("PATCH", "public_v1", ORDERS, edit).await.ok();
+    assert_eq!(ids(api.rows_of("public", ORDERS).await), [zero], "row 1 moved");
+    assert_eq!(ids(api.rows_of("public", big).await), ["1", "2", "3", "4", nine]);
+    assert_eq!(api.rows_of("public_v1", ORDERS).await.len(), 6);
+
+    api.undo(step).await;
+    assert_eq!(api.get(&api.models("public")).await.ok().as_array().unwrap().len(), 1);
+    api.get(&api.table_path("public", big)).await.problem(StatusCode::NOT_FOUND);
+    assert_eq!(flat(&api).await, before);
 }

@@ -308,7 +308,12 @@ pub enum ModelCommand {
     Extract(ExtractArgs),
     /// Move columns along a foreign key to the table it references.
     Move(MoveArgs),
-    /// Split columns off into a new table with the same key (one row per row).
+    /// Merge the table a link column references back into the table (an extraction's inverse).
+    #[command(after_help = MERGE_EXAMPLES)]
+    Merge(MergeArgs),
+    /// Split columns off into a new table with the same key (one row per row), or the rows for
+    /// which a condition holds into a new table with the same columns.
+    #[command(after_help = SPLIT_EXAMPLES)]
     Split(SplitArgs),
     /// Rename a table, or one of its columns.
     Rename(RenameArgs),
@@ -396,6 +401,38 @@ pub struct MoveArgs {
     pub step: StepArgs,
 }
 
+/// `strata model merge`'s examples, below its options.
+const MERGE_EXAMPLES: &str = r#"Examples:
+  # Fold customers back into orders: its columns take the place of customers_id.
+  strata model merge --table orders --link customers_id
+  # Only say what it would do, and what would refuse it.
+  strata model merge --table orders --link customers_id --dry-run"#;
+
+/// `strata model merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The table that links to the one to merge.
+    #[arg(long, value_name = "T")]
+    pub table: String,
+
+    /// Its foreign key column: the table it references is merged back and goes (earlier models
+    /// keep it).
+    #[arg(long, value_name = "COLUMN")]
+    pub link: String,
+
+    #[command(flatten)]
+    pub step: StepArgs,
+}
+
+/// `strata model split`'s examples, below its options.
+const SPLIT_EXAMPLES: &str = r#"Examples:
+  # Columns: one row of people_notes per row of people, with the same id.
+  strata model split --table people --columns "Note,Photo" --into people_notes
+  # Rows: the orders over 100 move to big_orders, keys and all.
+  strata model split --table orders --rows 'amount > 100' --into big_orders
+  # A column named with capitals or spaces is double-quoted, as in SQL.
+  strata model split --table orders --rows "\"Order Date\" < '2024-01-01'" --into old_orders"#;
+
 /// `strata model split`.
 #[derive(Debug, Args)]
 pub struct SplitArgs {
@@ -404,7 +441,7 @@ pub struct SplitArgs {
     pub table: String,
 
     #[command(flatten)]
-    pub columns: ColumnList,
+    pub by: SplitBy,
 
     /// The new table.
     #[arg(long, value_name = "NAME")]
@@ -412,6 +449,21 @@ pub struct SplitArgs {
 
     #[command(flatten)]
     pub step: StepArgs,
+}
+
+/// What a split takes off a table: columns or rows, exactly one of them.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct SplitBy {
+    /// The columns to split off, comma-separated ("Note,Photo"; `\,` for a comma in a name, `\\`
+    /// for a backslash), or the flag repeated.
+    #[arg(long, value_name = "A,B")]
+    pub columns: Vec<String>,
+
+    /// The rows to split off: an SQL condition over the table's columns, named as they are
+    /// ('amount > 100'); the rows for which it is true move to the new table.
+    #[arg(long, value_name = "CONDITION", value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub rows: Option<String>,
 }
 
 /// `strata model rename`.
@@ -492,4 +544,55 @@ pub struct DropColumnArgs {
 
     #[command(flatten)]
     pub step: StepArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::error::ErrorKind;
+    use clap::{CommandFactory, Parser};
+
+    use super::Cli;
+
+    /// How clap refuses `strata model ARGS`.
+    fn refusal(args: &[&str]) -> ErrorKind {
+        match Cli::try_parse_from([&["strata", "model"], args].concat()) {
+            Ok(cli) => panic!("{args:?} parsed as {cli:?}"),
+            Err(err) => err.kind(),
+        }
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_split_takes_exactly_one_of_columns_and_rows() {
+        let both = ["split", "--table", "t", "--columns", "a", "--rows", "a > 1", "--into", "x"];
+        assert_eq!(refusal(&both), ErrorKind::ArgumentConflict);
+        assert_eq!(refusal(&["split", "--table", "t", "--into", "x"]), ErrorKind::MissingRequiredArgument);
+        assert_eq!(refusal(&["split", "--table", "t", "--rows", "", "--into", "x"]), ErrorKind::InvalidValue);
+        assert_eq!(refusal(&["split", "--table", "t", "--rows", "a > 1"]), ErrorKind::MissingRequiredArgument);
+        assert_eq!(
+            refusal(&["split", "--table", "t", "--rows", "a > 1", "--rows", "b", "--into", "x"]),
+            ErrorKind::ArgumentConflict
+        );
+    }
+
+    #[test]
+    fn a_merge_needs_its_table_and_link() {
+        assert_eq!(refusal(&["merge", "--table", "t"]), ErrorKind::MissingRequiredArgument);
+        assert_eq!(refusal(&["merge", "--link", "l"]), ErrorKind::MissingRequiredArgument);
+        assert_eq!(refusal(&["merge", "--table", "t", "--link", "l", "--columns", "a"]), ErrorKind::UnknownArgument);
+    }
+
+    #[test]
+    fn the_help_of_merge_and_split_shows_examples() {
+        for (command, example) in [("merge", "--link customers_id"), ("split", "--rows 'amount > 100'")] {
+            let mut cli = Cli::command();
+            let help = cli.find_subcommand_mut("model").unwrap().find_subcommand_mut(command).unwrap().render_help();
+            let help = help.to_string();
+            assert!(help.contains("Examples:") && help.contains(example), "{help}");
+        }
+    }
 }

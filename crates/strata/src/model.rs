@@ -1,5 +1,5 @@
 //! `strata model`: a schema's data models (`list`), and one step each (`extract`, `move`,
-//! `split`, `rename`, `retype`, `add-column`, `drop-column`) made as one action of kind `model`
+//! `merge`, `split` by columns or by rows, `rename`, `retype`, `add-column`, `drop-column`) made as one action of kind `model`
 //! in one transaction (`strata_db::model::apply`), or previewed with `--dry-run` (nothing
 //! changes). A refused step changes nothing and fails with one line per conflict. With `--json`
 //! each prints what the HTTP API answers: the models, the preview, or the step made.
@@ -12,7 +12,7 @@ use strata_db::audit::action::{self, ActionKind};
 use strata_db::model::{self, Change, ModelError, Preview};
 
 use crate::audit::{aligned, in_transaction, print_json, when, with_client};
-use crate::cli::{ColumnList, ModelCommand, ModelListArgs, StepArgs};
+use crate::cli::{ColumnList, ModelCommand, ModelListArgs, SplitBy, StepArgs};
 use crate::config::FileConfig;
 use crate::out;
 
@@ -28,9 +28,8 @@ pub async fn run(command: ModelCommand, file: &FileConfig) -> anyhow::Result<()>
         ModelCommand::Move(args) => {
             (Change::Move { table: args.table, columns: columns(&args.columns)?, link: args.link }, args.step)
         }
-        ModelCommand::Split(args) => {
-            (Change::SplitColumns { table: args.table, columns: columns(&args.columns)?, into: args.into }, args.step)
-        }
+        ModelCommand::Merge(args) => (Change::Merge { table: args.table, link: args.link }, args.step),
+        ModelCommand::Split(args) => (split(args.table, args.by, args.into)?, args.step),
         ModelCommand::Rename(args) => {
             let change = match args.column {
                 Some(column) => Change::RenameColumn { table: args.table, column, to: args.to },
@@ -168,6 +167,15 @@ fn refused(preview: Preview, json: bool, verdict: &str) -> anyhow::Result<()> {
     Err(anyhow::Error::msg(message))
 }
 
+/// `strata model split`'s step: by rows with `--rows`, else by columns (clap lets exactly one
+/// of them through).
+fn split(table: String, by: SplitBy, into: String) -> anyhow::Result<Change> {
+    Ok(match by.rows {
+        Some(condition) => Change::SplitRows { table, into, condition },
+        None => Change::SplitColumns { table, columns: names(&by.columns)?, into },
+    })
+}
+
 /// The columns of `--columns`, every value split.
 fn columns(list: &ColumnList) -> anyhow::Result<Vec<String>> {
     names(&list.columns)
@@ -197,7 +205,50 @@ fn names(values: &[String]) -> anyhow::Result<Vec<String>> {
 
 #[cfg(test)]
 mod tests {
-    use super::names;
+    use clap::Parser;
+
+    use super::{Change, names, split};
+    use crate::cli::{Cli, Command, ModelCommand};
+
+    /// The step `strata model ARGS` asks for.
+    fn asked(args: &[&str]) -> Change {
+        let cli =
+            Cli::try_parse_from([&["strata", "model"], args].concat()).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        match cli.command {
+            Command::Model(ModelCommand::Split(args)) => split(args.table, args.by, args.into).unwrap(),
+            Command::Model(ModelCommand::Merge(args)) => Change::Merge { table: args.table, link: args.link },
+            other => panic!("{args:?} parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_split_takes_columns_or_rows() {
+        let table = r#"Order "lines"; --"#;
+        assert_eq!(
+            asked(&["split", "--table", table, "--rows", r#""Zoë's qty" > 100 AND note <> ''"#, "--into", "big"]),
+            Change::SplitRows {
+                table: table.into(),
+                into: "big".into(),
+                condition: r#""Zoë's qty" > 100 AND note <> ''"#.into()
+            }
+        );
+        assert_eq!(
+            asked(&["split", "--table", table, "--columns", r"Note,Sales\, net", "--into", "notes"]),
+            Change::SplitColumns {
+                table: table.into(),
+                columns: vec!["Note".into(), "Sales, net".into()],
+                into: "notes".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_merge_takes_the_table_and_its_link() {
+        assert_eq!(
+            asked(&["merge", "--table", "orders", "--link", "Client's \"id\"", "--schema", "s", "--dry-run", "--json"]),
+            Change::Merge { table: "orders".into(), link: "Client's \"id\"".into() }
+        );
+    }
 
     #[test]
     fn column_lists_split_at_unescaped_commas() {

@@ -1,7 +1,8 @@
 //! `strata model` as a user runs it, the real binary against real PostgreSQL: the list, a step
 //! previewed (`--dry-run`), refused (exit 1, a line per conflict, nothing changed) and made, an
 //! import appended in the earlier model's format (`--append-to T --schema public_v1`, entity
-//! conflicts listed, then updated), undo, and a step of every kind.
+//! conflicts listed, then updated), undo, a step of every kind, and a merge and a split by rows
+//! each the whole way.
 
 mod common;
 
@@ -106,6 +107,10 @@ fn a_schema_lists_its_models_and_bad_arguments_are_refused() {
     for args in [
         &["model", "extract", "--table", "t", "--into", "x"][..],
         &["model", "retype", "--table", "t", "--column", "c"],
+        &["model", "split", "--table", "t", "--into", "x"],
+        &["model", "split", "--table", "t", "--columns", "a", "--rows", "a > 1", "--into", "x"],
+        &["model", "split", "--table", "t", "--rows", "", "--into", "x"],
+        &["model", "merge", "--table", "t"],
         &["import", "x.csv", "--entity-conflicts", "keep"],
         &["import", "x.csv", "--append-to", "t", "--entity-conflicts", "merge"],
     ] {
@@ -205,6 +210,72 @@ fn a_step_of_every_kind_from_the_command_line() {
     assert_eq!(target.sql(&first), "Ada:36,Bob:7,Cy:36");
     // A column list escapes its commas.
     assert_eq!(target.sql(r#"SELECT count("Name, full") FROM notes"#), "3");
+}
+
+/// A merge from the command line: refused along a column that is no link, previewed, made along
+/// the link an extraction made (the orders hold their customers' values again, model 2 still
+/// reads the customers), and undone.
+#[test]
+fn a_merge_is_previewed_refused_made_and_undone() {
+    let target = Target::new();
+    let orders = Csv::new("orders.csv", "Customer Email,City,Zoë's qty\na@x,Lisbon,1\nb@x,Porto,2\na@x,Lisbon,3\n");
+    target.ok(&["import", orders.path(), "--table", ORDERS]);
+    let before = flat(&target);
+    let (_, message) = target.refused(&["model", "merge", "--table", ORDERS, "--link", "City"]);
+    assert!(message.contains("refused, nothing was changed"), "{message}");
+    let extract = ["model", "extract", "--table", ORDERS, "--columns", "Customer Email,City", "--into", CUSTOMERS];
+    let extracted = target.json(&[&extract[..], &["--key", "Customer Email"]].concat());
+    let link = extracted["preview"]["op"]["link"].as_str().expect("the link column").to_string();
+
+    let merge = ["model", "merge", "--table", ORDERS, "--link", &link];
+    let dry = target.ok(&[&merge[..], &["--dry-run"]].concat());
+    assert!(dry.starts_with("Would make: Merged") && dry.contains(CUSTOMERS), "{dry}");
+    assert_eq!(target.models(), 2, "a dry run changes nothing");
+    let made = target.ok(&merge);
+    assert!(made.contains("(action ") && made.contains("public_v2"), "{made}");
+    assert_eq!(flat(&target), before);
+    let customers = format!("SELECT string_agg(\"City\", ',' ORDER BY \"City\") FROM public_v2.{}", quoted(CUSTOMERS));
+    assert_eq!(target.sql(&customers), "Lisbon,Porto");
+    let gone = format!("SELECT to_regclass('public.{}') IS NULL", quoted(CUSTOMERS).replace('\'', "''"));
+    assert_eq!(target.sql(&gone), "t");
+
+    let models = target.json(&["model", "list"]);
+    let step = models[2]["action"].as_i64().expect("the merge's action");
+    target.ok(&["undo", &step.to_string()]);
+    assert_eq!(target.models(), 2);
+    assert_eq!(target.sql(&customers.replace("public_v2.", "")), "Lisbon,Porto");
+}
+
+/// A split by rows from the command line: a condition PostgreSQL rejects is refused with its
+/// reason, the split previewed and made (each row in the table its condition sends it to, the
+/// earlier model reading them all), and undone.
+#[test]
+fn rows_are_split_previewed_refused_made_and_undone() {
+    let target = Target::new();
+    let orders = Csv::new("orders.csv", "Customer Email,City,Zoë's qty\na@x,Lisbon,1\nb@x,Porto,2\na@x,Faro,3\n");
+    target.ok(&["import", orders.path(), "--table", ORDERS]);
+    let before = flat(&target);
+    const BIG: &str = r#"Big "orders"; --"#;
+    let split = |condition: &'static str| ["model", "split", "--table", ORDERS, "--rows", condition, "--into", BIG];
+    let (_, message) = target.refused(&split("\"Zoë's qty\" >"));
+    assert!(message.contains("refused, nothing was changed") && message.lines().count() == 2, "{message}");
+    assert_eq!(target.models(), 1);
+
+    let over_one = split("\"Zoë's qty\" > 1");
+    let preview = target.json(&[&over_one[..], &["--dry-run"]].concat());
+    assert_eq!(preview["op"]["op"], "split_rows", "{preview}");
+    assert_eq!(preview["conflicts"], json!([]), "{preview}");
+    let made = target.json(&over_one);
+    assert_eq!(made["model"]["name"], "v2", "{made}");
+    let ids = |table: &str| target.sql(&format!("SELECT string_agg(id::text, ',' ORDER BY id) FROM {table}"));
+    assert_eq!(ids(&quoted(ORDERS)), "1");
+    assert_eq!(ids(&quoted(BIG)), "2,3");
+    assert_eq!(ids(&format!("public_v1.{}", quoted(ORDERS))), "1,2,3");
+
+    let step = made["model"]["action"].as_i64().expect("the split's action");
+    target.ok(&["undo", &step.to_string()]);
+    assert_eq!(target.models(), 1);
+    assert_eq!(flat(&target), before);
 }
 
 /// An append through an earlier model that the tables refuse names the line the refusal is

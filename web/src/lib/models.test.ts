@@ -111,6 +111,16 @@ describe('models', () => {
     });
   });
 
+  it('sends merges and splits by rows as the API spells them', async () => {
+    const { fetch, calls } = answering(preview);
+    const changes: Change[] = [
+      { op: 'merge', table: 'orders', link: 'customers_id' },
+      { op: 'split_rows', table: 'orders', into: 'big "orders"', condition: '"Zoë\'s qty" > 100' },
+    ];
+    for (const change of changes) await previewChange('main', 'public', change, { fetch });
+    expect(calls.map((c) => c.body)).toEqual(changes);
+  });
+
   it('applies a change and announces its action, for undo', async () => {
     const { fetch, calls } = answering({ preview, model: v2 }, 201, { 'Strata-Action': '41' });
     const announced: { id: number; path: string }[] = [];

@@ -1,8 +1,8 @@
 /**
  * The Models endpoints: a schema's models (named versions of its tables),
  * one model's tables and links for the diagram, and steps that make the next
- * model (extract, move, split, rename, retype, add or drop a column), each
- * previewed before it is applied.
+ * model (extract, move, merge back, split columns or rows, rename, retype,
+ * add or drop a column), each previewed before it is applied.
  *
  * The newest model of a schema is its tables; every earlier one is a set of
  * views in a PostgreSQL schema of its own (`pgSchema`, e.g. `public_v1`) that
@@ -87,6 +87,8 @@ export type Change =
   | { op: 'extract'; table: string; columns: string[]; into: string; key: string[] }
   | { op: 'move'; table: string; columns: string[]; link: string }
   | { op: 'split_columns'; table: string; columns: string[]; into: string }
+  | { op: 'merge'; table: string; link: string }
+  | { op: 'split_rows'; table: string; into: string; condition: string }
   | { op: 'rename_table'; table: string; to: string }
   | { op: 'rename_column'; table: string; column: string; to: string }
   | { op: 'retype'; table: string; column: string; type_name: string; using?: string; lossy: boolean }

@@ -10,8 +10,12 @@ import {
   emptyDraft,
   freeName,
   linkColumns,
+  mergeExplanation,
+  OPERATIONS,
+  operationsFor,
   previewSummary,
   type RefineDraft,
+  suggestRowsTableName,
   suggestTableName,
   tableAfter,
   toggled,
@@ -100,6 +104,20 @@ describe('building a change', () => {
     expect(buildChange('orders', draft({ op: 'drop_column', column: 'City' }))).toEqual({ op: 'drop_column', table: 'orders', column: 'City' });
   });
 
+  it('merges back along the link, and splits rows by the trimmed condition', () => {
+    expect(buildChange('orders', draft({ op: 'merge', link: 'product_id', columns: ['City'], into: 'x' }))).toEqual({
+      op: 'merge',
+      table: 'orders',
+      link: 'product_id',
+    });
+    expect(buildChange('orders', draft({ op: 'split_rows', condition: ' "Zoë\'s qty" > 100; ', into: ' big "orders" ', columns: ['City'] }))).toEqual({
+      op: 'split_rows',
+      table: 'orders',
+      into: 'big "orders"',
+      condition: '"Zoë\'s qty" > 100;',
+    });
+  });
+
   it('names the table to show afterwards', () => {
     expect(tableAfter({ op: 'rename_table', table: 'orders', to: 'sales' })).toBe('sales');
     expect(tableAfter({ op: 'extract', table: 'orders', columns: ['City'], into: 'cities', key: [] })).toBe('orders');
@@ -114,7 +132,9 @@ describe('building a change', () => {
       ['Changed orders.Qty to integer', 'Will change orders.Qty to integer'],
       ['Added orders.Note (text)', 'Will add orders.Note (text)'],
       ['Dropped orders.Note', 'Will drop orders.Note'],
-      ['Merged customers into orders', 'Will: Merged customers into orders'],
+      ['Merged customers back into orders', 'Will merge customers back into orders'],
+      ['Split the rows of orders where amount > 100 into big', 'Will split the rows of orders where amount > 100 into big'],
+      ['Joined notes to people', 'Will: Joined notes to people'],
     ];
     for (const [made, previewed] of cases) expect(previewSummary(made)).toBe(previewed);
   });
@@ -145,6 +165,19 @@ describe('checking a draft', () => {
     expect(check({ op: 'move', columns: ['City'], link: 'product_id' })).toBeNull();
   });
 
+  it('checks merges along links', () => {
+    expect(check({ op: 'merge' })).toBe('Choose the link whose table to merge back.');
+    expect(check({ op: 'merge', link: 'City' })).toMatch(/“City” is not a link column/);
+    expect(check({ op: 'merge', link: 'product_id' })).toBeNull();
+  });
+
+  it('checks splits by rows', () => {
+    expect(check({ op: 'split_rows', into: 'big', condition: '  ' })).toMatch(/Give the condition/);
+    expect(check({ op: 'split_rows', condition: 'amount > 100', into: '' })).toMatch(/^New table: Give it a name/);
+    expect(check({ op: 'split_rows', condition: 'amount > 100', into: 'products' })).toMatch(/already a table named “products”/);
+    expect(check({ op: 'split_rows', condition: '"City" = \'Lisbon\'', into: 'big "orders"; --' })).toBeNull();
+  });
+
   it('checks renames, retypes, added and dropped columns', () => {
     expect(check({ op: 'rename_table', to: 'orders' })).toMatch(/its name already/);
     expect(check({ op: 'rename_table', to: 'products' })).toMatch(/already a table/);
@@ -167,6 +200,21 @@ describe('what the form offers', () => {
     expect(choosableColumns(orders, 'move', 'product_id')).toEqual(['Order Date', ...customer]);
   });
 
+  it('offers merging back only to a table with a link', () => {
+    expect(operationsFor(orders)).toEqual(OPERATIONS);
+    const unlinked = operationsFor({ ...orders, foreignKeys: [] }).map((o) => o.op);
+    expect(unlinked).not.toContain('merge');
+    expect(unlinked).toContain('split_rows');
+    expect(unlinked).toHaveLength(OPERATIONS.length - 1);
+  });
+
+  it('says in a sentence what merging back does', () => {
+    expect(mergeExplanation('orders', { column: 'customers_id', table: 'customers' })).toBe(
+      'The columns of customers (all but its key) take the place of customers_id in orders, each row holding the values of ' +
+        'the customers row it linked to, and customers leaves this model (earlier models keep it).',
+    );
+  });
+
   it('lists single-column links', () => {
     expect(linkColumns(orders)).toEqual([{ column: 'product_id', table: 'products' }]);
   });
@@ -185,6 +233,11 @@ describe('what the form offers', () => {
     expect(suggestTableName(customer, 'orders', ['customers', 'customers_2'])).toBe('customers_3');
     expect(suggestTableName([], 'orders', [])).toBe('orders_details');
     expect(suggestTableName(['42', '7'], 'orders', [])).toBe('orders_details');
+  });
+
+  it('suggests a free name for the rows split off', () => {
+    expect(suggestRowsTableName('orders', ['orders'])).toBe('orders_split');
+    expect(suggestRowsTableName('orders', ['orders_split'])).toBe('orders_split_2');
   });
 
   it('finds a free name', () => {

@@ -22,7 +22,13 @@ export const OPERATIONS: readonly { op: ChangeOp; label: string; hint: string }[
     hint: 'One row per distinct value (or key), linked from this table. Repeated facts are kept once.',
   },
   { op: 'move', label: 'Move columns along a link', hint: 'To the table a link column points to.' },
+  {
+    op: 'merge',
+    label: 'Merge back a linked table',
+    hint: 'The table a link column points to folds back into this one (the inverse of an extraction).',
+  },
   { op: 'split_columns', label: 'Split columns off', hint: 'Into a new table with one row per row of this one.' },
+  { op: 'split_rows', label: 'Split rows off', hint: 'The rows a condition picks move to a new table with the same columns.' },
   { op: 'rename_table', label: 'Rename the table', hint: 'Earlier models keep the old name.' },
   { op: 'rename_column', label: 'Rename a column', hint: 'Earlier models keep the old name.' },
   { op: 'retype', label: 'Change a column’s type', hint: 'With an optional USING expression to convert each value.' },
@@ -30,17 +36,25 @@ export const OPERATIONS: readonly { op: ChangeOp; label: string; hint: string }[
   { op: 'drop_column', label: 'Drop a column', hint: 'Its values stay readable in earlier models.' },
 ];
 
+/** The kinds of step a table can take: merging back needs a link column. */
+export function operationsFor(detail: TableDetail): typeof OPERATIONS {
+  const linked = linkColumns(detail).length > 0;
+  return OPERATIONS.filter((o) => o.op !== 'merge' || linked);
+}
+
 /** Everything the form can hold; each kind of step reads its own fields. */
 export interface RefineDraft {
   op: ChangeOp;
   /** Columns to extract, move or split off. */
   columns: string[];
-  /** The new table (extract, split). */
+  /** The new table (extract, split columns or rows). */
   into: string;
   /** The extracted columns that identify a row of the new table; none means all of them. */
   key: string[];
-  /** The link column to move along. */
+  /** The link column to move along, or whose table to merge back. */
   link: string;
+  /** The condition picking the rows to split off, an SQL expression over the columns. */
+  condition: string;
   /** The column to rename, retype, add or drop. */
   column: string;
   /** The new name (renames). */
@@ -55,7 +69,7 @@ export interface RefineDraft {
 
 /** A blank form: extract, nothing chosen. */
 export function emptyDraft(): RefineDraft {
-  return { op: 'extract', columns: [], into: '', key: [], link: '', column: '', to: '', type: '', using: '', lossy: false };
+  return { op: 'extract', columns: [], into: '', key: [], link: '', condition: '', column: '', to: '', type: '', using: '', lossy: false };
 }
 
 /** The step a draft asks for, on `table`; names are trimmed, columns kept in the table's order by the caller. */
@@ -67,8 +81,12 @@ export function buildChange(table: string, draft: RefineDraft): Change {
       return { op: 'extract', table, columns: [...draft.columns], into, key: draft.key.filter((k) => draft.columns.includes(k)) };
     case 'move':
       return { op: 'move', table, columns: [...draft.columns], link: draft.link };
+    case 'merge':
+      return { op: 'merge', table, link: draft.link };
     case 'split_columns':
       return { op: 'split_columns', table, columns: [...draft.columns], into };
+    case 'split_rows':
+      return { op: 'split_rows', table, into, condition: draft.condition.trim() };
     case 'rename_table':
       return { op: 'rename_table', table, to };
     case 'rename_column':
@@ -126,6 +144,10 @@ export function draftProblem(draft: RefineDraft, context: RefineContext): string
     const missing = draft.columns.find((c) => !names.includes(c));
     return missing === undefined ? null : `There is no column “${missing}” any more: reload the table.`;
   };
+  const link = (what: string): string | null => {
+    if (draft.link === '') return `Choose the link ${what}.`;
+    return linkColumns(detail).some((l) => l.column === draft.link) ? null : `“${draft.link}” is not a link column.`;
+  };
   const existingColumn = (): string | null => {
     if (draft.column === '') return 'Choose a column.';
     return names.includes(draft.column) ? null : `There is no column “${draft.column}” any more: reload the table.`;
@@ -141,13 +163,17 @@ export function draftProblem(draft: RefineDraft, context: RefineContext): string
       return stray === undefined ? null : `The key “${stray}” is not one of the extracted columns.`;
     }
     case 'move': {
-      if (draft.link === '') return 'Choose the link to move the columns along.';
-      if (!linkColumns(detail).some((l) => l.column === draft.link)) return `“${draft.link}” is not a link column.`;
+      const problem = link('to move the columns along');
+      if (problem) return problem;
       if (draft.columns.includes(draft.link)) return 'The link itself cannot move: choose other columns.';
       return chosen();
     }
+    case 'merge':
+      return link('whose table to merge back');
     case 'split_columns':
       return chosen() ?? newTable(draft.into);
+    case 'split_rows':
+      return draft.condition.trim() === '' ? 'Give the condition that picks the rows, such as amount > 100.' : newTable(draft.into);
     case 'rename_table': {
       if (draft.to.trim() === detail.name) return 'That is its name already.';
       return newTable(draft.to);
@@ -197,6 +223,22 @@ export function suggestTableName(columns: readonly string[], table: string, take
   return freeName(name === table ? `${table}_details` : name, taken);
 }
 
+/** A name for the table the rows of `table` are split off into: `orders_split`, made free among `taken`. */
+export function suggestRowsTableName(table: string, taken: readonly string[]): string {
+  return freeName(`${table}_split`, taken);
+}
+
+/**
+ * What merging back along `link` of `table` does, in one sentence, naming the
+ * table the link points to.
+ */
+export function mergeExplanation(table: string, link: { column: string; table: string }): string {
+  return (
+    `The columns of ${link.table} (all but its key) take the place of ${link.column} in ${table}, each row holding the ` +
+    `values of the ${link.table} row it linked to, and ${link.table} leaves this model (earlier models keep it).`
+  );
+}
+
 /** `name`, or `name_2`, `name_3`... whichever is not in `taken`. */
 export function freeName(name: string, taken: readonly string[]): string {
   if (!taken.includes(name)) return name;
@@ -222,6 +264,7 @@ export function tableAfter(change: Change): string {
 const INFINITIVES: Readonly<Record<string, string>> = {
   Extracted: 'extract',
   Moved: 'move',
+  Merged: 'merge',
   Split: 'split',
   Renamed: 'rename',
   Changed: 'change',
