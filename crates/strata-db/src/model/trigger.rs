@@ -259,8 +259,10 @@ impl<'a> Body<'a> {
                 self.open(format!("IF {written} IS NULL THEN"));
                 self.line(format!("UPDATE {physical} AS t0 SET {} WHERE t0.{key} = {row};", cleared.join(", ")));
                 self.otherwise("ELSE");
-                let copied: Vec<String> = names.iter().enumerate().map(|(i, name)| format!("{name} = f.f{i}")).collect();
-                let picked: Vec<String> = names.iter().enumerate().map(|(i, name)| format!("t0.{name} AS f{i}")).collect();
+                let copied: Vec<String> =
+                    names.iter().enumerate().map(|(i, name)| format!("{name} = f.f{i}")).collect();
+                let picked: Vec<String> =
+                    names.iter().enumerate().map(|(i, name)| format!("t0.{name} AS f{i}")).collect();
                 self.line(format!(
                     "UPDATE {physical} AS t0 SET {} FROM (SELECT {} FROM {others} ORDER BY t0.{key} LIMIT 1) f \
                      WHERE t0.{key} = {row};",
@@ -274,7 +276,11 @@ impl<'a> Body<'a> {
                 column_name(link)
             );
             self.open("IF NOT FOUND THEN");
-            self.line(raise_as("foreign_key_violation", &message, Some("Link to a value another row has, or leave it empty.")));
+            self.line(raise_as(
+                "foreign_key_violation",
+                &message,
+                Some("Link to a value another row has, or leave it empty."),
+            ));
             self.close("END IF;");
             self.close("END IF;");
             self.close("END IF;");

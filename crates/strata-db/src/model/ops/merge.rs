@@ -146,7 +146,10 @@ async fn referenced(
     let reason = match foreign_key {
         None => format!("{link:?} is not a foreign key column of {table:?}; a merge follows a link"),
         Some(key) if key.columns.len() != 1 => {
-            format!("{link:?} is part of the foreign key {:?} over several columns; a merge follows a one-column link", key.name)
+            format!(
+                "{link:?} is part of the foreign key {:?} over several columns; a merge follows a one-column link",
+                key.name
+            )
         }
         Some(key) if key.referenced_schema != target.name => format!(
             "{link:?} links to a table of another schema ({:?}); a merge stays within a schema",
@@ -236,7 +239,8 @@ async fn reshaped(
             let anchor = &table.nodes[0].table;
             let parts = table.parts.iter().map(|part| &part.table.nodes[0].table);
             for found in [source, from] {
-                let divided = !table.parts.is_empty() && (anchor == &found.name || parts.clone().any(|p| p == &found.name));
+                let divided =
+                    !table.parts.is_empty() && (anchor == &found.name || parts.clone().any(|p| p == &found.name));
                 if divided && !split.contains(&found.label()) {
                     split.push(found.label());
                 }
@@ -274,10 +278,10 @@ async fn unlinked(
     key: &str,
     conflicts: &mut Vec<Conflict>,
 ) -> Result<(), Error> {
-    let (link, key) = (name_of(link)?, name_of(key)?);
+    let (link, column) = (name_of(link)?, name_of(key)?);
     let sql = format!(
-        "SELECT f.{key}::text, count(*) OVER () FROM {from} f \
-         WHERE NOT EXISTS (SELECT 1 FROM {source} t WHERE t.{link} = f.{key}) ORDER BY f.{key} LIMIT {MAX_KEYS}",
+        "SELECT f.{column}::text, count(*) OVER () FROM {from} f \
+         WHERE NOT EXISTS (SELECT 1 FROM {source} t WHERE t.{link} = f.{column}) ORDER BY f.{column} LIMIT {MAX_KEYS}",
         from = from.name,
         source = source.name,
     );
@@ -301,7 +305,12 @@ async fn unlinked(
 
 /// Says in `conflicts` when a row of `from` has no value but its key: undoing the merge could
 /// not tell the rows linking to it from the rows linking nowhere.
-async fn empty(tx: &Transaction<'_>, from: &Table, columns: &[String], conflicts: &mut Vec<Conflict>) -> Result<(), Error> {
+async fn empty(
+    tx: &Transaction<'_>,
+    from: &Table,
+    columns: &[String],
+    conflicts: &mut Vec<Conflict>,
+) -> Result<(), Error> {
     if columns.is_empty() {
         return Ok(());
     }
