@@ -1022,7 +1022,7 @@ async fn the_model_before_a_merge_writes_customers_through_their_orders() {
         .unwrap_err();
     assert!(err.to_string().contains("links to no row"), "{err}");
     savepoint.rollback().await.unwrap();
-    let err = model::bulk::insert(&tx, &customers, &[email.clone()], "SELECT 'q@x' AS x", Default::default())
+    let err = model::bulk::insert(&tx, &customers, std::slice::from_ref(&email), "SELECT 'q@x' AS x", Default::default())
         .await
         .unwrap_err();
     assert!(err.to_string().contains("merged since"), "{err}");
