@@ -1022,9 +1022,10 @@ async fn the_model_before_a_merge_writes_customers_through_their_orders() {
         .unwrap_err();
     assert!(err.to_string().contains("links to no row"), "{err}");
     savepoint.rollback().await.unwrap();
-    let err = model::bulk::insert(&tx, &customers, std::slice::from_ref(&email), "SELECT 'q@x' AS x", Default::default())
-        .await
-        .unwrap_err();
+    let err =
+        model::bulk::insert(&tx, &customers, std::slice::from_ref(&email), "SELECT 'q@x' AS x", Default::default())
+            .await
+            .unwrap_err();
     assert!(err.to_string().contains("merged since"), "{err}");
     tx.commit().await.unwrap();
     let rows = select(&client, &table(ORDERS), &[ITEM, EMAIL, CITY], "id").await;
@@ -1077,4 +1078,32 @@ async fn merge_refuses_what_the_earlier_models_or_undo_could_not_show() {
     assert!(matches!(err, ModelError::Refused(_)), "{err}");
     let reasons = refusals(&look(&mut client, &Change::Merge { table: ORDERS.into(), link: ITEM.into() }).await);
     assert!(reasons.iter().any(|r| r.contains("is not a foreign key column")), "{reasons:?}");
+}
+
+/// Cities extracted from the customers extracted from the orders, then merged back into the
+/// customers: every earlier model reads as before, and the customers, which another table was
+/// merged into since, can no longer be merged themselves.
+#[tokio::test]
+async fn a_table_another_was_merged_into_is_not_merged() {
+    let (_db, mut client) = orders().await;
+    let cities = "Ci\"ties\"; --";
+    apply(&mut client, &extract_customers()).await.unwrap();
+    let extract = Change::Extract {
+        table: CUSTOMERS.into(),
+        columns: strings(&[CITY]),
+        into: cities.into(),
+        key: strings(&[CITY]),
+    };
+    let mut reads = vec![read_all(&client, SCHEMA, true).await];
+    apply(&mut client, &extract).await.unwrap();
+    reads.push(read_all(&client, SCHEMA, true).await);
+    let (id, _) =
+        apply(&mut client, &Change::Merge { table: CUSTOMERS.into(), link: format!("{cities}_id") }).await.unwrap();
+    for (number, read) in (2..).zip(&reads) {
+        assert_eq!(&read_all(&client, &models_schema(&client, number).await, true).await, read, "v{number}");
+    }
+    let reasons = refusals(&look(&mut client, &merge_customers()).await);
+    assert!(reasons.iter().any(|r| r.starts_with("another table was merged into")), "{reasons:?}");
+    undo(&mut client, id, false).await.unwrap();
+    assert_eq!(read_all(&client, SCHEMA, true).await, reads[1]);
 }

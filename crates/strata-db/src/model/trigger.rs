@@ -247,10 +247,10 @@ impl<'a> Body<'a> {
             let names = fill.columns.iter().map(|name| ident(name.as_str())).collect::<Result<Vec<_>, _>>()?;
             let (written, read) = (new(self.table, link)?, view::read(self.table, link)?);
             let others = format!("{} WHERE {read} = {written} AND t0.{key} <> {row}", view::from(self.table, 0)?);
-            self.open(match event {
-                Event::Insert => "IF true THEN".to_string(),
-                Event::Update => format!("IF {} THEN", changed(self.table, link)?),
-            });
+            // An update fills only when it changed the link; an insert always does.
+            if event == Event::Update {
+                self.open(format!("IF {} THEN", changed(self.table, link)?));
+            }
             if names.is_empty() {
                 self.open(format!("IF {written} IS NOT NULL THEN"));
                 self.line(format!("PERFORM FROM {others} LIMIT 1;"));
@@ -283,7 +283,9 @@ impl<'a> Body<'a> {
             ));
             self.close("END IF;");
             self.close("END IF;");
-            self.close("END IF;");
+            if event == Event::Update {
+                self.close("END IF;");
+            }
         }
         Ok(())
     }

@@ -57,8 +57,8 @@ pub(super) async fn merge(
     if let Some(found) = link_column.filter(|found| found.type_name != "bigint") {
         conflicts.push(Conflict::Refused {
             reason: format!(
-                "{link:?} is {}, and undoing the merge would link the rows again with a bigint column; \
-                 retype it to bigint first",
+                "{link:?} is {}, and undoing the merge would link the rows again with a bigint column (as \
+                 extract makes them), changing its type; only a bigint link can be merged",
                 found.type_name
             ),
         });
