@@ -259,15 +259,10 @@ impl<'a> Body<'a> {
                 self.open(format!("IF {written} IS NULL THEN"));
                 self.line(format!("UPDATE {physical} AS t0 SET {} WHERE t0.{key} = {row};", cleared.join(", ")));
                 self.otherwise("ELSE");
-                let copied: Vec<String> =
-                    names.iter().enumerate().map(|(i, name)| format!("{name} = f.f{i}")).collect();
-                let picked: Vec<String> =
-                    names.iter().enumerate().map(|(i, name)| format!("t0.{name} AS f{i}")).collect();
+                let (copied, picked) = view::copied(&names);
                 self.line(format!(
-                    "UPDATE {physical} AS t0 SET {} FROM (SELECT {} FROM {others} ORDER BY t0.{key} LIMIT 1) f \
-                     WHERE t0.{key} = {row};",
-                    copied.join(", "),
-                    picked.join(", ")
+                    "UPDATE {physical} AS t0 SET {copied} \
+                     FROM (SELECT {picked} FROM {others} ORDER BY t0.{key} LIMIT 1) f WHERE t0.{key} = {row};"
                 ));
             }
             let message = format!(

@@ -291,8 +291,7 @@ impl<'a> Writer<'a> {
                 continue;
             }
             let read = view::read(self.table, link)?;
-            let copied: Vec<String> = names.iter().enumerate().map(|(i, name)| format!("{name} = f.f{i}")).collect();
-            let picked: Vec<String> = names.iter().enumerate().map(|(i, name)| format!("t0.{name} AS f{i}")).collect();
+            let (copied, picked) = view::copied(&names);
             let taken: Vec<String> = (0..names.len()).map(|i| format!("v.f{i}")).collect();
             let sql = format!(
                 "UPDATE {table} AS t0 SET {copied} \
@@ -303,9 +302,7 @@ impl<'a> Writer<'a> {
                         ORDER BY {read}, t0.{key}) v ON v.l = s.c{link}) f \
                  WHERE t0.{key} = f.k",
                 table = anchor.table,
-                copied = copied.join(", "),
                 taken = taken.join(", "),
-                picked = picked.join(", "),
                 from = view::from(self.table, 0)?,
             );
             tx.execute(&sql, &[]).await.map_err(Error::postgres(format!("filling the rows of {}", anchor.table)))?;
