@@ -889,3 +889,221 @@ async fn single_column_constraints_and_defaults_go_along_or_are_listed() {
     let after = state(&client).await;
     round_trip(&mut client, id, &before, &after).await;
 }
+
+fn merge_customers() -> Change {
+    Change::Merge { table: ORDERS.into(), link: format!("{CUSTOMERS}_id") }
+}
+
+/// `sql` run in its own committed action.
+async fn write(client: &mut Client, sql: &str) {
+    act(client, sql).await;
+}
+
+/// The error PostgreSQL gave for `sql`: SQLSTATE, message and hint.
+async fn refused_write(client: &Client, sql: &str) -> (String, String, Option<String>) {
+    let err = client.batch_execute(sql).await.expect_err(sql);
+    let db = err.as_db_error().unwrap_or_else(|| panic!("{err}"));
+    (db.code().code().to_string(), db.message().to_string(), db.hint().map(str::to_string))
+}
+
+/// Orders with customers extracted (model v2) then merged back (model v3): the merge's
+/// action, and every model's reads before the merge (v1 flat, v2 with customers).
+async fn merged(client: &mut Client) -> (i64, Value, Value) {
+    let flat = read_all(client, SCHEMA, true).await;
+    apply(client, &extract_customers()).await.unwrap();
+    let extracted = read_all(client, SCHEMA, true).await;
+    let (id, _) = apply(client, &merge_customers()).await.unwrap();
+    (id, flat, extracted)
+}
+
+/// Merge folds the customers extracted back into the orders: the newest model is flat again
+/// with the same values, every earlier model reads exactly as before, and undo gives back the
+/// tables exactly (ids, values, the foreign key), redo makes the merge again.
+#[tokio::test]
+async fn merge_folds_a_linked_table_back_and_undoes_exactly() {
+    let (_db, mut client) = orders().await;
+    let values = select(&client, &table(ORDERS), &["id", ITEM, EMAIL, CITY, QTY, NOTE], "id").await;
+    let flat = read_all(&client, SCHEMA, true).await;
+    apply(&mut client, &extract_customers()).await.unwrap();
+    let extracted = read_all(&client, SCHEMA, true).await;
+    let before = state(&client).await;
+    let link = format!("{CUSTOMERS}_id");
+    let preview = look(&mut client, &merge_customers()).await;
+    assert!(preview.conflicts.is_empty(), "{:?}", preview.conflicts);
+    let Op::Merge { table: merged, from, key, key_type, columns, positions, key_position, link_position, kept, .. } =
+        &preview.op
+    else {
+        panic!("{:?}", preview.op)
+    };
+    assert_eq!((merged.as_str(), from.as_str(), key.as_str(), key_type.as_str()), (ORDERS, CUSTOMERS, "id", "bigint"));
+    assert_eq!((columns, positions, *key_position, *link_position), (&strings(&[EMAIL, CITY]), &vec![1, 2], 0, 4));
+    assert!(kept.starts_with("kept_model_"), "{kept}");
+    assert_eq!(preview.rows, 6);
+    assert_eq!(preview.removes[..2], [format!("column {ORDERS}.{link}"), format!("table {SCHEMA}.{CUSTOMERS}")]);
+    assert!(preview.removes.iter().any(|r| r.starts_with("constraint ") && r.contains(EMAIL)), "{:?}", preview.removes);
+    assert_eq!(state(&client).await, before, "a preview changes nothing");
+
+    let (id, applied) = apply(&mut client, &merge_customers()).await.unwrap();
+    assert_eq!(applied.model.name, "v3");
+    assert_eq!(select(&client, &table(ORDERS), &["id", ITEM, EMAIL, CITY, QTY, NOTE], "id").await, values);
+    let after = state(&client).await;
+    assert!(after["relations"].get(CUSTOMERS).is_none(), "customers went to the trash");
+    assert!(!after["relations"][ORDERS]["constraints"].to_string().contains("FOREIGN KEY"));
+    assert_eq!(read_all(&client, &models_schema(&client, 1).await, true).await, flat, "v1 reads as before");
+    assert_eq!(read_all(&client, &models_schema(&client, 2).await, true).await, extracted, "v2 reads as before");
+    round_trip(&mut client, id, &before, &after).await;
+    assert_eq!(read_all(&client, SCHEMA, true).await, extracted, "undone, the newest model is v2 again");
+}
+
+/// Through the model with customers, after the merge: a customer's change reaches every order
+/// of it, an order's link copies its customer's values, a link to no customer is refused, and
+/// customers cannot be added or deleted; the flat model still writes; bulk writes fill too.
+#[tokio::test]
+async fn the_model_before_a_merge_writes_customers_through_their_orders() {
+    let (_db, mut client) = orders().await;
+    merged(&mut client).await;
+    let (v1, v2) = (models_schema(&client, 1).await, models_schema(&client, 2).await);
+    let view = |schema: &str, name: &str| QualifiedName::new(ident(schema), ident(name));
+    let (orders, customers) = (view(&v2, ORDERS), view(&v2, CUSTOMERS));
+    let (item, email, city, link) = (ident(ITEM), ident(EMAIL), ident(CITY), ident(&format!("{CUSTOMERS}_id")));
+    let physical = async |client: &Client| select(client, &table(ORDERS), &["id", EMAIL, CITY], "id").await;
+
+    write(&mut client, &format!("UPDATE {customers} SET {city} = 'Faro' WHERE {email} = 'a@x'")).await;
+    let rows = physical(&client).await;
+    assert_eq!(rows[0], serde_json::json!({"id": 1, EMAIL: "a@x", CITY: "Faro"}));
+    assert_eq!(rows[1], serde_json::json!({"id": 2, EMAIL: "a@x", CITY: "Faro"}));
+    assert_eq!(rows[3], serde_json::json!({"id": 4, EMAIL: "b@x", CITY: "Porto"}), "other customers stay");
+
+    write(&mut client, &format!("INSERT INTO {orders} (id, {item}, {link}) VALUES (20, 'new', 2)")).await;
+    write(&mut client, &format!("UPDATE {orders} SET {link} = 4 WHERE id = 3")).await;
+    write(&mut client, &format!("UPDATE {orders} SET {link} = NULL WHERE id = 7")).await;
+    let rows = physical(&client).await;
+    assert_eq!(rows[2], serde_json::json!({"id": 3, EMAIL: "c@x", CITY: null}));
+    assert_eq!(rows[6], serde_json::json!({"id": 7, EMAIL: null, CITY: null}));
+    assert_eq!(rows[7], serde_json::json!({"id": 20, EMAIL: "b@x", CITY: "Porto"}));
+    let read = select(&client, &orders, &["id", &format!("{CUSTOMERS}_id")], "id").await;
+    assert_eq!(read[7], serde_json::json!({"id": 20, format!("{CUSTOMERS}_id"): 2}));
+
+    let (code, message, _) =
+        refused_write(&client, &format!("INSERT INTO {orders} ({item}, {link}) VALUES ('bad', 99)")).await;
+    assert_eq!(code, "23503", "{message}");
+    assert!(message.contains("links to no row"), "{message}");
+    let (code, _, _) = refused_write(&client, &format!("UPDATE {orders} SET {link} = 98 WHERE id = 1")).await;
+    assert_eq!(code, "23503");
+    for sql in [
+        format!("INSERT INTO {customers} (id, {email}) VALUES (9, 'z@x')"),
+        format!("DELETE FROM {customers} WHERE id = 1"),
+        format!("UPDATE {customers} SET id = 9 WHERE id = 1"),
+    ] {
+        let (code, message, hint) = refused_write(&client, &sql).await;
+        assert_eq!(code, "P0001", "{sql}: {message}");
+        assert!(message.contains("through this model") && hint.is_some(), "{message}");
+    }
+
+    let flat = view(&v1, ORDERS);
+    write(
+        &mut client,
+        &format!("INSERT INTO {flat} (id, {item}, {email}, {city}) VALUES (21, 'flat', 'z@x', 'Braga')"),
+    )
+    .await;
+    write(&mut client, &format!("UPDATE {flat} SET {city} = 'Faro 2' WHERE id = 21")).await;
+    assert_eq!(physical(&client).await[8], serde_json::json!({"id": 21, EMAIL: "z@x", CITY: "Faro 2"}));
+
+    let mut tx = client.transaction().await.unwrap();
+    action::begin(&tx, ActionKind::Import, "bulk").await.unwrap();
+    let rows = format!("SELECT * FROM (VALUES ('b1', 1::bigint), ('b2', NULL), ('b3', 4)) v ({item}, {link})");
+    let written =
+        model::bulk::insert(&tx, &orders, &[item.clone(), link.clone()], &rows, Default::default()).await.unwrap();
+    assert_eq!(written, Some(3));
+    let bad = format!("SELECT * FROM (VALUES ('b4', 97::bigint)) v ({item}, {link})");
+    let savepoint = tx.savepoint("bad").await.unwrap();
+    let err = model::bulk::insert(&savepoint, &orders, &[item.clone(), link.clone()], &bad, Default::default())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("links to no row"), "{err}");
+    savepoint.rollback().await.unwrap();
+    let err =
+        model::bulk::insert(&tx, &customers, std::slice::from_ref(&email), "SELECT 'q@x' AS x", Default::default())
+            .await
+            .unwrap_err();
+    assert!(err.to_string().contains("merged since"), "{err}");
+    tx.commit().await.unwrap();
+    let rows = select(&client, &table(ORDERS), &[ITEM, EMAIL, CITY], "id").await;
+    let bulk: Vec<&Value> = rows.as_array().unwrap().iter().filter(|row| row[ITEM].as_str() < Some("c")).collect();
+    assert_eq!(
+        bulk,
+        [
+            &serde_json::json!({ITEM: "b1", EMAIL: "a@x", CITY: "Faro"}),
+            &serde_json::json!({ITEM: "b2", EMAIL: null, CITY: null}),
+            &serde_json::json!({ITEM: "b3", EMAIL: "c@x", CITY: null}),
+        ]
+    );
+}
+
+/// A merge is refused while a customer has no order, another table references customers, or
+/// customers have no unique key other than theirs (undo re-links by it), saying why.
+#[tokio::test]
+async fn merge_refuses_what_the_earlier_models_or_undo_could_not_show() {
+    let (_db, mut client) = orders().await;
+    apply(&mut client, &extract_customers()).await.unwrap();
+    let (customers, email) = (table(CUSTOMERS), ident(EMAIL));
+    let other = table("a\"; drop table x; --");
+    client
+        .batch_execute(&format!(
+            "INSERT INTO {customers} (id, {email}) VALUES (5, 'lonely'), (6, 'alone');
+             CREATE TABLE {other} (x bigint REFERENCES {customers} (id));"
+        ))
+        .await
+        .unwrap();
+    let reasons = refusals(&look(&mut client, &merge_customers()).await);
+    assert!(reasons.iter().any(|r| r.contains(&format!("references {CUSTOMERS:?}"))), "{reasons:?}");
+    client.batch_execute(&format!("DROP TABLE {other}")).await.unwrap();
+    let reasons = refusals(&look(&mut client, &merge_customers()).await);
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].starts_with(&format!("2 rows of {CUSTOMERS:?} have no row")), "{reasons:?}");
+    assert!(reasons[0].contains("(id 5, 6)"), "{reasons:?}");
+    client.batch_execute(&format!("DELETE FROM {customers} WHERE id > 4")).await.unwrap();
+    let unique: String = client
+        .query_one(
+            "SELECT conname::text FROM pg_constraint WHERE conrelid = $1::text::regclass AND contype = 'u'",
+            &[&customers.to_string()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    client.batch_execute(&format!("ALTER TABLE {customers} DROP CONSTRAINT {}", ident(&unique))).await.unwrap();
+    let reasons = refusals(&look(&mut client, &merge_customers()).await);
+    assert!(reasons.len() == 1 && reasons[0].contains("no unique constraint"), "{reasons:?}");
+    let err = apply(&mut client, &merge_customers()).await.unwrap_err();
+    assert!(matches!(err, ModelError::Refused(_)), "{err}");
+    let reasons = refusals(&look(&mut client, &Change::Merge { table: ORDERS.into(), link: ITEM.into() }).await);
+    assert!(reasons.iter().any(|r| r.contains("is not a foreign key column")), "{reasons:?}");
+}
+
+/// Cities extracted from the customers extracted from the orders, then merged back into the
+/// customers: every earlier model reads as before, and the customers, which another table was
+/// merged into since, can no longer be merged themselves.
+#[tokio::test]
+async fn a_table_another_was_merged_into_is_not_merged() {
+    let (_db, mut client) = orders().await;
+    let cities = "Ci\"ties\"; --";
+    apply(&mut client, &extract_customers()).await.unwrap();
+    let extract = Change::Extract {
+        table: CUSTOMERS.into(),
+        columns: strings(&[CITY]),
+        into: cities.into(),
+        key: strings(&[CITY]),
+    };
+    let mut reads = vec![read_all(&client, SCHEMA, true).await];
+    apply(&mut client, &extract).await.unwrap();
+    reads.push(read_all(&client, SCHEMA, true).await);
+    let (id, _) =
+        apply(&mut client, &Change::Merge { table: CUSTOMERS.into(), link: format!("{cities}_id") }).await.unwrap();
+    for (number, read) in (2..).zip(&reads) {
+        assert_eq!(&read_all(&client, &models_schema(&client, number).await, true).await, read, "v{number}");
+    }
+    let reasons = refusals(&look(&mut client, &merge_customers()).await);
+    assert!(reasons.iter().any(|r| r.starts_with("another table was merged into")), "{reasons:?}");
+    undo(&mut client, id, false).await.unwrap();
+    assert_eq!(read_all(&client, SCHEMA, true).await, reads[1]);
+}

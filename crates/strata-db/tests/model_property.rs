@@ -1,5 +1,6 @@
 //! The model properties against real PostgreSQL, on random data and random chains of steps
-//! (extract, nested extract, move, split, rename, retype, add and drop columns; hostile names):
+//! (extract, nested extract, move, merge, split, rename, retype, add and drop columns; hostile
+//! names):
 //! - after every step, reading every earlier model gives exactly what it gave before the step;
 //! - a row written through any model reads back unchanged through that model, and every model
 //!   then holds the same rows;
@@ -82,6 +83,7 @@ enum Kind {
     ExtractCustomers,
     MoveCity,
     ExtractCities,
+    MergeCustomers,
     SplitQty,
     RenameQty,
     RetypeQty,
@@ -132,6 +134,9 @@ impl Names {
         if self.city_moved && !self.cities {
             kinds.push(Kind::ExtractCities);
         }
+        if self.customers.is_some() && !self.cities {
+            kinds.push(Kind::MergeCustomers);
+        }
         if let Some(qty) = &self.qty {
             if !self.qty_split {
                 kinds.push(Kind::SplitQty);
@@ -181,6 +186,12 @@ impl Names {
                     into: "Städte".into(),
                     key: Vec::new(),
                 }
+            }
+            Kind::MergeCustomers => {
+                // Customers (and the city moved to them) come back; they can be extracted again.
+                self.customers = None;
+                self.city_moved = false;
+                Change::Merge { table, link: "Kunden ü_id".into() }
             }
             Kind::SplitQty => {
                 self.qty_split = true;

@@ -7,7 +7,7 @@ use tokio_postgres::{GenericClient, Transaction};
 
 use super::ModelInfo;
 use super::mapping::{LogicalTable, Mapping};
-use super::{trigger, view};
+use super::{grouped, trigger, view};
 use crate::Error;
 use crate::audit::ident;
 
@@ -286,7 +286,11 @@ pub async fn build_views(tx: &Transaction<'_>, schema: &str) -> Result<(), Error
             tx.batch_execute(&view::create(&view, table)?).await.map_err(context())?;
             if !table.is_plain() {
                 let oids = oids(tx, table).await?;
-                for statement in trigger::create(&view, &name, &view, table, &oids)? {
+                let statements = match table.grouped {
+                    Some(_) => grouped::create(&view, &name, &view, table, &oids)?,
+                    None => trigger::create(&view, &name, &view, table, &oids)?,
+                };
+                for statement in statements {
                     tx.batch_execute(&statement).await.map_err(context())?;
                 }
             }

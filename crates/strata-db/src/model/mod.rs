@@ -7,7 +7,8 @@
 //! PostgreSQL schema of its own (`public_v1`, ...), generated from the catalog
 //! (`strata.model`): [`mapping`] composes each earlier model's tables as one query over the
 //! physical tables, `view` renders them, `trigger` writes INSTEAD OF triggers that route a row
-//! written through an earlier model into the physical tables, and [`bulk`] does the same for a
+//! written through an earlier model into the physical tables (`grouped` those of a table merged
+//! since), and [`bulk`] does the same for a
 //! whole staged file with set-based SQL.
 //!
 //! Every step is an action with recorded [`crate::audit::steps::Step`]s, so undo puts back the
@@ -17,6 +18,7 @@
 pub mod bulk;
 mod catalog;
 mod generate;
+mod grouped;
 pub mod mapping;
 mod ops;
 mod routing;

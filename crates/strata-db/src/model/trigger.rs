@@ -64,18 +64,23 @@ pub(super) fn create(
     table: &LogicalTable,
     oids: &[u32],
 ) -> Result<[String; 2], Error> {
-    let body = Body::new(table, oids).render()?;
-    Ok([
+    Ok(attach(function, trigger, view, &Body::new(table, oids).render()?))
+}
+
+/// The statements that create the trigger function `function` with `body` and attach it to
+/// `view` as `trigger`.
+pub(super) fn attach(function: &QualifiedName, trigger: &Ident, view: &QualifiedName, body: &str) -> [String; 2] {
+    [
         format!(
             "CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql \
              SET search_path FROM CURRENT AS {}",
-            dollar_quoted(&body)
+            dollar_quoted(body)
         ),
         format!(
             "CREATE TRIGGER {trigger} INSTEAD OF INSERT OR UPDATE OR DELETE ON {view} \
              FOR EACH ROW EXECUTE FUNCTION {function}()"
         ),
-    ])
+    ]
 }
 
 /// `body` between dollar quotes whose tag it does not contain (a name may contain `$strata$`).
@@ -132,8 +137,7 @@ impl<'a> Body<'a> {
     /// Refuses the write: `message` is an SQL expression (a `format(...)` call), `hint` a
     /// constant sentence.
     fn raise(&mut self, message: &str, hint: Option<&str>) {
-        let hint = hint.map(|hint| format!(", HINT = '{hint}'")).unwrap_or_default();
-        self.line(format!("RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = {message}{hint};"));
+        self.line(raise(message, hint));
     }
 
     fn otherwise(&mut self, line: impl AsRef<str>) {
@@ -163,6 +167,7 @@ impl<'a> Body<'a> {
         if let Some(key) = &key {
             self.line(format!("NEW.{} := {};", ident(key.as_str())?, var(0)));
         }
+        self.fill(Event::Insert, &var(0))?;
         self.line("RETURN NEW;");
         self.close("END IF;");
 
@@ -198,6 +203,7 @@ impl<'a> Body<'a> {
         ));
         self.line("IF NOT FOUND THEN RETURN NULL; END IF;");
         self.update_node(0)?;
+        self.fill(Event::Update, &format!("NEW.{key}"))?;
         self.line("RETURN NEW;");
         Ok(block(&declare, &self.text))
     }
@@ -224,6 +230,59 @@ impl<'a> Body<'a> {
             }
         }
         self.insert_extensions(0, Event::Insert)
+    }
+
+    /// After the anchor's row `row` (its key) wrote a link to a table merged since: copies that
+    /// table's values, which the anchor's rows hold themselves now, from another row with the
+    /// same link (lowest key first); clears them for a NULL link; refuses, like a foreign key, a
+    /// link no other row has (that table's rows exist only through the rows linking to them).
+    fn fill(&mut self, event: Event, row: &str) -> Result<(), Error> {
+        let anchor = &self.table.nodes[0];
+        if anchor.key.is_empty() {
+            return Ok(());
+        }
+        let (physical, key) = (anchor.table.clone(), ident(anchor.key.as_str())?);
+        for fill in self.table.fills.clone() {
+            let Some(link) = self.table.columns.iter().position(|column| column.name == fill.link) else { continue };
+            let names = fill.columns.iter().map(|name| ident(name.as_str())).collect::<Result<Vec<_>, _>>()?;
+            let (written, read) = (new(self.table, link)?, view::read(self.table, link)?);
+            let others = format!("{} WHERE {read} = {written} AND t0.{key} <> {row}", view::from(self.table, 0)?);
+            // An update fills only when it changed the link; an insert always does.
+            if event == Event::Update {
+                self.open(format!("IF {} THEN", changed(self.table, link)?));
+            }
+            if names.is_empty() {
+                self.open(format!("IF {written} IS NOT NULL THEN"));
+                self.line(format!("PERFORM FROM {others} LIMIT 1;"));
+            } else {
+                let cleared: Vec<String> = names.iter().map(|name| format!("{name} = NULL")).collect();
+                self.open(format!("IF {written} IS NULL THEN"));
+                self.line(format!("UPDATE {physical} AS t0 SET {} WHERE t0.{key} = {row};", cleared.join(", ")));
+                self.otherwise("ELSE");
+                let (copied, picked) = view::copied(&names);
+                self.line(format!(
+                    "UPDATE {physical} AS t0 SET {copied} \
+                     FROM (SELECT {picked} FROM {others} ORDER BY t0.{key} LIMIT 1) f WHERE t0.{key} = {row};"
+                ));
+            }
+            let message = format!(
+                "format('%I = %L links to no row: the rows it links to exist only through the rows that share the \
+                 link, and no other row of %I has it', {}, {written}, TG_TABLE_NAME)",
+                column_name(link)
+            );
+            self.open("IF NOT FOUND THEN");
+            self.line(raise_as(
+                "foreign_key_violation",
+                &message,
+                Some("Link to a value another row has, or leave it empty."),
+            ));
+            self.close("END IF;");
+            self.close("END IF;");
+            if event == Event::Update {
+                self.close("END IF;");
+            }
+        }
+        Ok(())
     }
 
     /// `INSERT` of node `node`'s row: its columns (but `skip`), its references' links, and for an
@@ -627,6 +686,18 @@ impl<'a> Body<'a> {
     }
 }
 
+/// `RAISE` of a refused write: `message` is an SQL expression (a `format(...)` call), `hint` a
+/// constant sentence.
+pub(super) fn raise(message: &str, hint: Option<&str>) -> String {
+    raise_as("P0001", message, hint)
+}
+
+/// [`raise`] with the SQLSTATE `code`.
+fn raise_as(code: &str, message: &str, hint: Option<&str>) -> String {
+    let hint = hint.map(|hint| format!(", HINT = '{hint}'")).unwrap_or_default();
+    format!("RAISE EXCEPTION USING ERRCODE = '{code}', MESSAGE = {message}{hint};")
+}
+
 /// The label of the function's block: every variable is named through it, and with
 /// `#variable_conflict use_column` a column named like a variable is never ambiguous (no table
 /// is ever aliased `strata`: nodes are `t<i>`).
@@ -639,7 +710,7 @@ const OLD_KEY: &str = "o";
 const ENTITY: &str = "e";
 
 /// The function's body: its variables, declared in the labelled block, and `statements`.
-fn block(declare: &str, statements: &str) -> String {
+pub(super) fn block(declare: &str, statements: &str) -> String {
     format!("\n#variable_conflict use_column\n<<{LABEL}>>\n{declare}BEGIN\n{statements}END {LABEL};\n")
 }
 
@@ -664,12 +735,12 @@ fn entity(node: usize) -> String {
 }
 
 /// The written value of model column `index`.
-fn new(table: &LogicalTable, index: usize) -> Result<String, Error> {
+pub(super) fn new(table: &LogicalTable, index: usize) -> Result<String, Error> {
     Ok(format!("NEW.{}", ident(table.columns[index].name.as_str())?))
 }
 
 /// Whether an UPDATE changed model column `index`.
-fn changed(table: &LogicalTable, index: usize) -> Result<String, Error> {
+pub(super) fn changed(table: &LogicalTable, index: usize) -> Result<String, Error> {
     let name = ident(table.columns[index].name.as_str())?;
     Ok(format!("NEW.{name} IS DISTINCT FROM OLD.{name}"))
 }
@@ -684,7 +755,7 @@ fn any_value(table: &LogicalTable, columns: &[usize]) -> Result<String, Error> {
 }
 
 /// The name of the view's column `index`, read from the catalog at run time.
-fn column_name(index: usize) -> String {
+pub(super) fn column_name(index: usize) -> String {
     format!("(SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = TG_RELID AND attnum = {})", index + 1)
 }
 

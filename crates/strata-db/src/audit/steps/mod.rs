@@ -228,6 +228,17 @@ pub enum Step {
         #[serde(default)]
         carry: bool,
     },
+    /// Copies the values of `column` of a table into the new table `strata.into` (`id`, `value`),
+    /// keyed as the table and referencing it, one row per row with a value; the column stays (the
+    /// links a merge keeps for the earlier models). Undone by moving the copy to the trash.
+    CopyColumn {
+        /// The table.
+        relid: u32,
+        /// The column.
+        column: String,
+        /// The new table's name in schema `strata`.
+        into: String,
+    },
     /// Puts `columns` back into a table from `part` (where they are called `names`), by key, and
     /// moves `part` to the trash (a split undone).
     JoinColumns {
@@ -336,6 +347,7 @@ impl Step {
                 split::split(tx, asked).await
             }
             Step::JoinColumns { relid, part, names, columns } => split::join(tx, *relid, *part, names, columns).await,
+            Step::CopyColumn { relid, column, into } => split::copy(tx, *relid, column, into).await,
             Step::CreateFunction { conversion } => model::create_function(tx, conversion).await,
             Step::DropFunction { conversion } => model::drop_function(tx, conversion).await,
             Step::DropModelViews { schema } => model::drop_views(tx, schema).await,

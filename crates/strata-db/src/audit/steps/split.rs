@@ -9,7 +9,8 @@
 //!
 //! A column dropped from the newest model is split off the same way into
 //! `strata."kept_model_<relid>_<attnum>"` (`id`, `value`), so earlier models keep reading and
-//! writing it. Join puts the columns back from the part (no copy is kept) and moves the part to
+//! writing it. A merge copies the link it removes the same way ([`copy`]), the column staying
+//! until the merge drops it. Join puts the columns back from the part (no copy is kept) and moves the part to
 //! the trash, so splitting again (a redo) brings the same table back, with its oid and history.
 
 use strata_import::names;
@@ -59,6 +60,22 @@ pub(super) async fn split(tx: &Transaction<'_>, asked: Split<'_>) -> Result<Done
     drop_columns(tx, &table, columns).await?;
     let inverse = Step::JoinColumns { relid, part: part_relid, names: names.to_vec(), columns: definitions };
     Ok(Done { inverse, tables: vec![relid, part_relid] })
+}
+
+/// Copies `column` of the table `relid` into the new table `strata.into` (`id`, `value`), keyed
+/// as the table and referencing it, one row per row with a value, indexed by value (the earlier
+/// models look rows up by it); the column stays. Returns [`Step::TrashTable`] of the copy as the
+/// inverse, whose own inverse brings it back (a redo).
+pub(super) async fn copy(tx: &Transaction<'_>, relid: u32, column: &str, into: &str) -> Result<Done, DdlError> {
+    let table = relation_name(tx, relid).await?;
+    let key = required_key(tx, relid, &table).await?;
+    let definitions = describe_all(tx, relid, &[column.to_string()]).await?;
+    let target = QualifiedName::new(ident("strata")?, ident(into)?);
+    let names = ["value".to_string()];
+    let part = create_part(tx, relid, &table, &key, &target, &definitions, &names).await?;
+    run(tx, &format!("CREATE INDEX ON {target} ({})", ident("value")?), "indexing the copied values").await?;
+    let inverse = Step::TrashTable { relid: part, schema: "strata".to_string(), name: into.to_string() };
+    Ok(Done { inverse, tables: vec![relid, part] })
 }
 
 /// Creates `target`, keyed as `table` and referencing it, with `columns` named `names`, holding

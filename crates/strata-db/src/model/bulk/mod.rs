@@ -20,6 +20,10 @@
 //!    [`EntityConflicts::Update`] the existing ones take the written values.
 //! 4. One `INSERT ... SELECT` into the anchor joins each row to its entities, then one per
 //!    extension.
+//! 5. Rows that write a link to a table merged since (a fill) take its values, kept in the
+//!    anchor's own columns, from a row written before with the same link: one `UPDATE` per link
+//!    (a link no row has is refused before anything is written). Grouped tables (the merged
+//!    table's rows) take no rows.
 //!
 //! Joins on an entity's identifying values must treat NULLs as equal (`UNIQUE NULLS NOT
 //! DISTINCT`) and still hash: rows join by plain equality, and those with a NULL identifying
@@ -35,7 +39,7 @@ use tokio_postgres::Transaction;
 
 mod conflicts;
 
-use super::mapping::LogicalTable;
+use super::mapping::{Fill, LogicalTable};
 use super::routing::{Find, Routing};
 use super::view::{self, alias};
 use crate::Error;
@@ -116,6 +120,16 @@ pub async fn insert(
     let Some(table) = table.filter(|table| !table.is_plain()) else {
         return Ok(None);
     };
+    if table.grouped.is_some() {
+        return Err(BulkError::Database(Error::BadParameter {
+            parameter: "table".into(),
+            reason: format!(
+                "rows cannot be added to {:?} through this model: it was merged since into the table that linked \
+                 to it, and its rows exist only through the rows that link to them; write those rows instead",
+                table.name
+            ),
+        }));
+    }
     let writer = Writer::new(table, columns)?;
     writer.drop_staging(tx).await?;
     let written = writer.write(tx, rows, conflicts).await;
@@ -224,7 +238,76 @@ impl<'a> Writer<'a> {
 
     /// Whether the anchor's keys must be known before its rows go in (for its extensions).
     fn needs_keys(&self) -> bool {
-        self.routing.nodes[0].extensions.iter().any(|x| !self.written(*x).is_empty())
+        self.routing.nodes[0].extensions.iter().any(|x| !self.written(*x).is_empty()) || !self.fills().is_empty()
+    }
+
+    /// The links to tables merged since that the rows write (model column, fill).
+    fn fills(&self) -> Vec<(usize, &'a Fill)> {
+        let table = self.table;
+        let links = table.fills.iter().filter_map(|fill| {
+            let link = table.columns.iter().position(|column| column.name == fill.link)?;
+            Some((link, fill))
+        });
+        links.filter(|(link, _)| self.given[*link]).collect()
+    }
+
+    /// Refuses, like a foreign key, a written link that no row has yet (the rows it would link
+    /// to exist only through the rows that share the link).
+    async fn refuse_unlinked(&self, tx: &Transaction<'_>, source: &Source) -> Result<(), Error> {
+        for (link, fill) in self.fills() {
+            let read = view::read(self.table, link)?;
+            let sql = format!(
+                "SELECT s.c{link}::text FROM {} s WHERE s.c{link} IS NOT NULL \
+                 AND NOT EXISTS (SELECT FROM {} WHERE {read} = s.c{link}) LIMIT 1",
+                source.plain,
+                view::from(self.table, 0)?
+            );
+            let found = tx.query_opt(&sql, &[]).await.map_err(Error::postgres("checking the written links"))?;
+            if let Some(row) = found {
+                return Err(Error::BadParameter {
+                    parameter: fill.link.clone(),
+                    reason: format!(
+                        "{:?} = {} links to no row: the rows it links to exist only through the rows of {:?} that \
+                         share the link, and none has it; link to a value a row has, or leave it empty",
+                        fill.link,
+                        row.get::<_, Option<String>>(0).unwrap_or_default(),
+                        self.table.name
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies, set-based, into the staged rows just written the values of the tables merged
+    /// since that their links name, from the first (by key) row written before with the same
+    /// link; a NULL link clears them.
+    async fn fill(&self, tx: &Transaction<'_>) -> Result<(), Error> {
+        let anchor = &self.table.nodes[0];
+        let key = ident(anchor.key.as_str())?;
+        for (link, fill) in self.fills() {
+            let names = fill.columns.iter().map(|name| ident(name.as_str())).collect::<Result<Vec<_>, _>>()?;
+            if names.is_empty() {
+                continue;
+            }
+            let read = view::read(self.table, link)?;
+            let (copied, picked) = view::copied(&names);
+            let taken: Vec<String> = (0..names.len()).map(|i| format!("v.f{i}")).collect();
+            let sql = format!(
+                "UPDATE {table} AS t0 SET {copied} \
+                 FROM (SELECT s.strata_key AS k, {taken} FROM strata_bulk s LEFT JOIN \
+                       (SELECT DISTINCT ON ({read}) {read} AS l, {picked} FROM {from} \
+                        WHERE {read} IS NOT NULL \
+                          AND NOT EXISTS (SELECT FROM strata_bulk b WHERE b.strata_key = t0.{key}) \
+                        ORDER BY {read}, t0.{key}) v ON v.l = s.c{link}) f \
+                 WHERE t0.{key} = f.k",
+                table = anchor.table,
+                taken = taken.join(", "),
+                from = view::from(self.table, 0)?,
+            );
+            tx.execute(&sql, &[]).await.map_err(Error::postgres(format!("filling the rows of {}", anchor.table)))?;
+        }
+        Ok(())
     }
 
     /// Drops the temp tables of an earlier write in this transaction, or of this one.
@@ -252,6 +335,7 @@ impl<'a> Writer<'a> {
             Source { numbered: self.query(rows, true)?, plain: self.query(rows, false)?, key: keys.value("s") }
         };
         self.refuse_unfindable(tx, &source).await?;
+        self.refuse_unlinked(tx, &source).await?;
         let entities = self.entities();
         for (node, matched) in &entities {
             self.gather(tx, *node, matched, &source).await?;
@@ -275,6 +359,7 @@ impl<'a> Writer<'a> {
             let parents = Parents { from: "strata_bulk s", key: "s.strata_key", only: "true", first: "s.strata_row" };
             self.insert_extension(tx, extension, &parents, &nulls).await?;
         }
+        self.fill(tx).await?;
         Ok(written)
     }
 

@@ -6,7 +6,8 @@
 //! function. That gives the [`Op`] the catalog records, what the step creates and removes, the
 //! conflicts that stop it, and the structure [`Step`]s that make it. One file per operator
 //! family: [`extract`] (extract and move, which share the functional-dependency check),
-//! [`split`], [`column`] (rename, retype, add and drop a column) and [`table`] (rename).
+//! [`merge`] (extract's inverse), [`split`], [`column`] (rename, retype, add and drop a column)
+//! and [`table`] (rename).
 //!
 //! Applying records, under the caller's action, the earlier models' views dropped, the
 //! physical steps, the new model's catalog rows and the views built again, so undoing the
@@ -248,7 +249,7 @@ fn read_by(table: &str, models: &[super::ModelInfo], actions: &[i64]) -> String 
     let actions = actions.iter().map(i64::to_string).collect::<Vec<_>>();
     format!(
         "{table:?} is part of the earlier models: {} read{} it, and would break without it; undo the model steps \
-         made since (action{} {}) first, or merge it back into the table that links to it (a model step)",
+         made since (action{} {}) first, or merge it back into the table that links to it",
         models.join(", "),
         if models.len() == 1 { "s" } else { "" },
         if actions.len() == 1 { "" } else { "s" },
