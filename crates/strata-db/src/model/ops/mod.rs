@@ -31,6 +31,7 @@
 //! ```
 
 mod column;
+mod expression;
 mod extract;
 mod merge;
 mod split;
@@ -459,6 +460,11 @@ impl Target {
         }
         let relid = steps::relid(tx, &qualified).await?;
         Ok(Table { name: qualified, relid, relation })
+    }
+
+    /// The name of the function in schema `strata` the step makes of a user's expression.
+    fn function(&self) -> String {
+        format!("model_{}_{}", self.namespace, self.number)
     }
 
     /// Checks that `name` can name a new table of the schema; says why not in `conflicts`.
