@@ -106,8 +106,8 @@ async fn create_part(
     // becomes the new key's default, as a serial key's is.
     let sequence: Option<u32> = tx
         .query_one(
-            "SELECT pg_get_serial_sequence($1::regclass::text, $2)::regclass::oid",
-            &[&relid.to_string(), &key.as_str()],
+            "SELECT pg_get_serial_sequence($1::oid::regclass::text, $2)::regclass::oid",
+            &[&relid, &key.as_str()],
         )
         .await
         .map_err(Error::postgres("reading the key's sequence"))?
