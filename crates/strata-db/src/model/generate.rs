@@ -7,7 +7,7 @@ use tokio_postgres::{GenericClient, Transaction};
 
 use super::ModelInfo;
 use super::mapping::{LogicalTable, Mapping};
-use super::{trigger, view};
+use super::{trigger, union, view};
 use crate::Error;
 use crate::audit::ident;
 
@@ -285,8 +285,11 @@ pub async fn build_views(tx: &Transaction<'_>, schema: &str) -> Result<(), Error
             let context = || Error::postgres(format!("creating {view} of model {} of {schema:?}", model.name));
             tx.batch_execute(&view::create(&view, table)?).await.map_err(context())?;
             if !table.is_plain() {
-                let oids = oids(tx, table).await?;
-                for statement in trigger::create(&view, &name, &view, table, &oids)? {
+                let mut tables = Vec::new();
+                for branch in union::branches(table) {
+                    tables.push(oids(tx, &branch.table).await?);
+                }
+                for statement in trigger::create(&view, &name, &view, table, &tables)? {
                     tx.batch_execute(&statement).await.map_err(context())?;
                 }
             }

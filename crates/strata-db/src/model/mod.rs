@@ -22,6 +22,7 @@ mod ops;
 mod routing;
 mod table_change;
 mod trigger;
+mod union;
 mod view;
 
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,136 @@
+//! Writes through an earlier model's table whose rows were split by a condition since (split by
+//! rows): a union of the tables holding them, its branches.
+//!
+//! Each branch is read and written as a table of its own (its parts left out). A row written
+//! goes to the branch its values route it to: the first part whose condition holds
+//! (`strata.<function>(arguments) IS TRUE`, each argument the written column converted to the
+//! type it had when the rows were split, or NULL when the model lacks the column), within it
+//! likewise, else the table's own anchor. The row triggers route each row
+//! ([`trigger_body`]); the set-based writes route all rows at once ([`super::bulk`]).
+//!
+//! For `orders` split into `big_orders` where `amount >= 100`, the trigger runs, in short:
+//!
+//! ```text
+//! IF TG_OP = 'INSERT' THEN
+//!   IF strata."model_1_2"(NEW."id", NEW."amount") IS TRUE THEN <insert into big_orders>
+//!   ELSE <insert into orders> END IF;
+//! ELSIF EXISTS (SELECT 1 FROM "public"."big_orders" t0 WHERE t0."id" = OLD."id") THEN
+//!   IF TG_OP = 'UPDATE' AND NOT (strata."model_1_2"(NEW."id", NEW."amount") IS TRUE) THEN
+//!     DELETE FROM "public_v1"."orders" t WHERE t."id" = OLD."id";
+//!     INSERT INTO "public_v1"."orders" VALUES (NEW.*);
+//!     RETURN NEW;
+//!   END IF;
+//!   <update or delete in big_orders>
+//! ELSIF EXISTS (SELECT 1 FROM "public"."orders" t0 WHERE t0."id" = OLD."id") THEN
+//!   ...
+//! END IF;
+//! RETURN NULL;
+//! ```
+//!
+//! A row an UPDATE routes to another branch moves there through the view itself (deleted, then
+//! inserted with its key), so each branch's own trigger code does the writing.
+
+use strata_sql::QualifiedName;
+
+use super::mapping::{LogicalTable, Part};
+use super::view;
+use crate::Error;
+use crate::audit::ident;
+
+/// One table a union's rows are held in.
+pub(super) struct Branch<'a> {
+    /// Its rows, read and written as a table of their own.
+    pub(super) table: LogicalTable,
+    /// The parts' conditions a row's values must meet (`true`) or not (`false`) to go here.
+    path: Vec<(&'a Part, bool)>,
+}
+
+impl Branch<'_> {
+    /// Whether a row goes here, as SQL over its values: `value(column)` is the model column
+    /// `column`'s written value.
+    pub(super) fn route(&self, value: &impl Fn(&str) -> Result<String, Error>) -> Result<String, Error> {
+        if self.path.is_empty() {
+            return Ok("true".into());
+        }
+        let tests = self
+            .path
+            .iter()
+            .map(|(part, holds)| {
+                let test = condition(part, value)?;
+                Ok(if *holds { test } else { format!("NOT ({test})") })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(tests.join(" AND "))
+    }
+}
+
+/// The tables `table`'s rows are held in: its parts' (theirs first, recursively), then its own
+/// anchor's, last. A table not split by rows is its only branch.
+pub(super) fn branches(table: &LogicalTable) -> Vec<Branch<'_>> {
+    let mut found = Vec::new();
+    gather(table, Vec::new(), &mut found);
+    found
+}
+
+fn gather<'a>(table: &'a LogicalTable, path: Vec<(&'a Part, bool)>, found: &mut Vec<Branch<'a>>) {
+    let mut before = path;
+    for part in &table.parts {
+        let mut here = before.clone();
+        here.push((part, true));
+        gather(&part.table, here, found);
+        before.push((part, false));
+    }
+    found.push(Branch { table: LogicalTable { parts: Vec::new(), ..table.clone() }, path: before });
+}
+
+/// `strata.<function>(arguments) IS TRUE` over the written values.
+fn condition(part: &Part, value: &impl Fn(&str) -> Result<String, Error>) -> Result<String, Error> {
+    let arguments = part
+        .arguments
+        .iter()
+        .map(|argument| match &argument.column {
+            Some(column) => Ok(view::convert(&argument.writes, value(column)?)),
+            None => Ok("NULL".to_string()),
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(format!("{}({}) IS TRUE", part.condition, arguments.join(", ")))
+}
+
+/// The trigger function's statements for the union `table` shown by `view`: each branch's
+/// block (`blocks`, in [`branches`]' order) under the test that routes a row to it.
+pub(super) fn trigger_body(view: &QualifiedName, table: &LogicalTable, blocks: &[String]) -> Result<String, Error> {
+    let branches = branches(table);
+    let new = |column: &str| Ok(format!("NEW.{}", ident(column)?));
+    let mut text = String::from("BEGIN\nIF TG_OP = 'INSERT' THEN\n");
+    for (index, (branch, block)) in branches.iter().zip(blocks).enumerate() {
+        match index {
+            0 if branches.len() > 1 => text.push_str(&format!("  IF {} THEN\n", branch.route(&new)?)),
+            _ if index + 1 == branches.len() => text.push_str("  ELSE\n"),
+            _ => text.push_str(&format!("  ELSIF {} THEN\n", branch.route(&new)?)),
+        }
+        text.push_str(block);
+    }
+    text.push_str("  END IF;\n");
+    let Some(key) = table.key() else {
+        // Without a key the anchor's block refuses changing and deleting rows.
+        text.push_str(&format!("END IF;\n{}END;\n", blocks.last().map(String::as_str).unwrap_or_default()));
+        return Ok(text);
+    };
+    let key = ident(key.name.as_str())?;
+    for (branch, block) in branches.iter().zip(blocks) {
+        let anchor = &branch.table.nodes[0];
+        text.push_str(&format!(
+            "ELSIF EXISTS (SELECT 1 FROM {} t0 WHERE t0.{} = OLD.{key}) THEN\n",
+            anchor.table,
+            ident(anchor.key.as_str())?
+        ));
+        text.push_str(&format!(
+            "  IF TG_OP = 'UPDATE' AND NOT ({}) THEN\n    DELETE FROM {view} t WHERE t.{key} = OLD.{key};\n    \
+             INSERT INTO {view} VALUES (NEW.*);\n    RETURN NEW;\n  END IF;\n",
+            branch.route(&new)?
+        ));
+        text.push_str(block);
+    }
+    text.push_str("END IF;\nRETURN NULL;\nEND;\n");
+    Ok(text)
+}
