@@ -925,7 +925,8 @@ async fn split_rows_moves_the_rows_with_their_keys_and_undoes_exactly() {
     let part = &after["relations"][big];
     // Keys stay unique across both tables: the new table draws from the same sequence.
     // Same columns; the identity key's sequence became the new key's default.
-    let (columns, source) = (part["columns"].as_array().unwrap(), before["relations"][ORDERS]["columns"].as_array().unwrap());
+    let (columns, source) =
+        (part["columns"].as_array().unwrap(), before["relations"][ORDERS]["columns"].as_array().unwrap());
     assert_eq!(columns[..5], source[..5], "same columns");
     assert!(columns[5][3].as_str().unwrap().contains("_id_seq\"'::regclass"), "{}", columns[5]);
     assert!(part["constraints"].to_string().contains("PRIMARY KEY (id)"), "{part}");

@@ -43,12 +43,11 @@ fn select_as(table: &LogicalTable, names: &[&str]) -> Result<String, Error> {
     let columns = names
         .iter()
         .map(|name| {
-            let index = table.columns.iter().position(|column| column.name == *name).ok_or_else(|| {
-                Error::BadParameter {
+            let index =
+                table.columns.iter().position(|column| column.name == *name).ok_or_else(|| Error::BadParameter {
                     parameter: "model".into(),
                     reason: format!("a part of {:?} split off by rows has no column {name:?}", table.name),
-                }
-            })?;
+                })?;
             Ok(format!("{} AS {}", read(table, index)?, ident(*name)?))
         })
         .collect::<Result<Vec<_>, Error>>()?;

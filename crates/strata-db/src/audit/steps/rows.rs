@@ -58,12 +58,8 @@ pub(super) async fn split(tx: &Transaction<'_>, asked: Split<'_>) -> Result<Done
     let arguments_listed = listed("t.", &idents(arguments)?);
     let condition = format!("{}({arguments_listed}) IS TRUE", strata_name(function)?);
     move_rows(tx, relid, &table, &target, &condition).await?;
-    let inverse = Step::JoinRows {
-        relid,
-        part: part_relid,
-        function: function.to_string(),
-        arguments: arguments.to_vec(),
-    };
+    let inverse =
+        Step::JoinRows { relid, part: part_relid, function: function.to_string(), arguments: arguments.to_vec() };
     Ok(Done { inverse, tables: vec![relid, part_relid] })
 }
 

@@ -11,7 +11,11 @@ use crate::audit::steps::Conversion;
 /// Why the user's expression `what` ("the USING expression", "the condition") made into
 /// `conversion` is refused, if it is: PostgreSQL's message when it is not valid, else why it is
 /// not pure. Nothing stays: the function is made inside a savepoint rolled back after.
-pub(super) async fn check(tx: &Transaction<'_>, conversion: &Conversion, what: &str) -> Result<Option<Conflict>, Error> {
+pub(super) async fn check(
+    tx: &Transaction<'_>,
+    conversion: &Conversion,
+    what: &str,
+) -> Result<Option<Conflict>, Error> {
     let checked = async {
         create(tx, conversion).await?;
         impure(tx, conversion, what).await

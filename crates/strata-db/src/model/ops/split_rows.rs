@@ -107,11 +107,7 @@ async fn referenced(tx: &Transaction<'_>, table: &Table) -> Result<Vec<Conflict>
 
 /// How many rows of `table` the condition (made `conversion`, a valid and pure function) moves;
 /// a refusal when it fails on a row (PostgreSQL's message). Nothing stays.
-async fn moved(
-    tx: &Transaction<'_>,
-    table: &Table,
-    conversion: &Conversion,
-) -> Result<Result<i64, Conflict>, Error> {
+async fn moved(tx: &Transaction<'_>, table: &Table, conversion: &Conversion) -> Result<Result<i64, Conflict>, Error> {
     let arguments = conversion
         .parameters
         .iter()
