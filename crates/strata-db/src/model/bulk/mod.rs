@@ -21,6 +21,10 @@
 //! 4. One `INSERT ... SELECT` into the anchor joins each row to its entities, then one per
 //!    extension.
 //!
+//! A table whose rows were split by a condition since (a union) is written branch by branch:
+//! the rows are staged once with the branch their values route them to (`super::union`), then
+//! each branch's rows go through the steps above as a table of their own.
+//!
 //! Joins on an entity's identifying values must treat NULLs as equal (`UNIQUE NULLS NOT
 //! DISTINCT`) and still hash: rows join by plain equality, and those with a NULL identifying
 //! value join separately the few entities with one (`strata_bulk_z<node>`, by `ARRAY[x] =

@@ -6,7 +6,9 @@
 //! function. That gives the [`Op`] the catalog records, what the step creates and removes, the
 //! conflicts that stop it, and the structure [`Step`]s that make it. One file per operator
 //! family: [`extract`] (extract and move, which share the functional-dependency check),
-//! [`split`], [`column`] (rename, retype, add and drop a column) and [`table`] (rename).
+//! [`split`], [`split_rows`], [`column`] (rename, retype, add and drop a column) and [`table`]
+//! (rename); [`expression`] makes a user's expression (a retype's `USING`, a split's condition)
+//! a function and checks it is pure.
 //!
 //! Applying records, under the caller's action, the earlier models' views dropped, the
 //! physical steps, the new model's catalog rows and the views built again, so undoing the
