@@ -584,16 +584,27 @@ async fn an_earlier_models_schema_takes_no_step() {
 
 #[tokio::test]
 async fn prune_forgets_the_table_an_undone_extract_moved_to_the_trash() {
+    prune_forgets_the_table_made(&extract_customers(), CUSTOMERS).await;
+}
+
+#[tokio::test]
+async fn prune_forgets_the_table_an_undone_split_by_rows_moved_to_the_trash() {
+    prune_forgets_the_table_made(&split_big_orders("Big \"x\""), "Big \"x\"").await;
+}
+
+/// Applies `change`, which makes the table `made`, and undoes it: the table waits in the trash
+/// for a redo until a prune forgets it.
+async fn prune_forgets_the_table_made(change: &Change, made: &str) {
     let (_db, mut client) = orders().await;
-    let (id, _) = apply(&mut client, &extract_customers()).await.unwrap();
+    let (id, _) = apply(&mut client, change).await.unwrap();
     let relid: u32 =
-        client.query_one("SELECT $1::text::regclass::oid", &[&table(CUSTOMERS).to_string()]).await.unwrap().get(0);
+        client.query_one("SELECT $1::text::regclass::oid", &[&table(made).to_string()]).await.unwrap().get(0);
     undo(&mut client, id, false).await.unwrap();
     let trashed = format!("strata.deleted_{relid}");
     let exists = async |client: &Client| -> bool {
         client.query_one("SELECT to_regclass($1) IS NOT NULL", &[&trashed]).await.unwrap().get(0)
     };
-    assert!(exists(&client).await, "the undo keeps the extracted table, for a redo");
+    assert!(exists(&client).await, "the undo keeps the table made, for a redo");
     let tx = client.transaction().await.unwrap();
     strata_db::audit::prune::prune(&tx, "infinity").await.unwrap();
     tx.commit().await.unwrap();
