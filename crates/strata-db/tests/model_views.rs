@@ -1331,3 +1331,40 @@ async fn rows_split_off_then_extracted_are_written_through_the_flat_model() {
         refused(&client, &format!("INSERT INTO {flat} ({email}, {city}, {amount}) VALUES ('a@x', 'Faro', 500)")).await;
     assert_eq!(code, "P0001");
 }
+
+#[tokio::test]
+async fn rows_split_again_go_to_the_first_part_whose_condition_holds() {
+    let (_db, mut client) = scenario(&flat_orders(), &[]).await;
+    let (small, huge) = ("small \"s\"", "huge $strata$");
+    let split = |table: &str, into: &str, condition: String| model::Change::SplitRows {
+        table: table.into(),
+        into: into.into(),
+        condition,
+    };
+    let amount = q(AMOUNT);
+    step(&mut client, &split_big()).await;
+    step(&mut client, &split(ORDERS, small, format!("{amount} < 20"))).await;
+    step(&mut client, &split(BIG, huge, format!("{amount} >= 250"))).await;
+    let view = earlier(1, ORDERS);
+    client
+        .batch_execute(&format!(
+            "INSERT INTO {view} ({amount}) VALUES (5), (50), (150), (500), (NULL); \
+             UPDATE {view} SET {amount} = 1 WHERE id = 7; UPDATE {view} SET {amount} = 300 WHERE id = 3;"
+        ))
+        .await
+        .unwrap();
+    let held = [
+        (ORDERS, vec![5, 8]),
+        (small, vec![1, 4, 7]),
+        (BIG, vec![2, 6]),
+        (huge, vec![3]),
+    ];
+    for (table, expected) in held {
+        assert_eq!(keys(&client, &physical(table)).await, expected, "{table}");
+    }
+    let counts = [(1, ORDERS, 8), (2, ORDERS, 5), (2, BIG, 3), (3, BIG, 3), (3, small, 3)];
+    for (model, table, rows) in counts {
+        let read = read(&client, &earlier(model, table), "id").await;
+        assert_eq!(read.as_array().unwrap().len(), rows, "model {model} {table}");
+    }
+}
