@@ -1326,7 +1326,20 @@ async fn rows_split_off_then_extracted_are_written_through_the_flat_model() {
     let rows = read(&client, &flat, "id").await;
     assert_eq!(rows[5], json!({"id": 6, EMAIL: "a@x", CITY: "Lisbon", AMOUNT: 900}));
     assert_eq!(rows[6], json!({"id": 7, EMAIL: "y@x", CITY: "Faro", AMOUNT: 1}));
-    // A big order disagreeing with its customer is refused, as for any extracted table.
+    // A big order disagreeing with its customer is refused, as for any extracted table; set-based,
+    // the small order staged with it is not written either.
+    let err = bulk_insert(
+        &mut client,
+        (&pg_schema(1), ORDERS),
+        &[EMAIL, CITY, AMOUNT],
+        "('a@x', 'Faro', '900'), ('x@x', 'Faro', '1')",
+        EntityConflicts::Cancel,
+    )
+    .await
+    .unwrap_err();
+    let BulkError::Conflicts(conflicts) = err else { panic!("{err}") };
+    assert_eq!(conflicts, [conflict(Some("a@x"), CITY, "Lisbon", "Faro", 1)]);
+    assert_eq!(read(&client, &flat, "id").await.as_array().unwrap().len(), 7);
     let (code, _) =
         refused(&client, &format!("INSERT INTO {flat} ({email}, {city}, {amount}) VALUES ('a@x', 'Faro', 500)")).await;
     assert_eq!(code, "P0001");
@@ -1353,12 +1366,7 @@ async fn rows_split_again_go_to_the_first_part_whose_condition_holds() {
         ))
         .await
         .unwrap();
-    let held = [
-        (ORDERS, vec![5, 8]),
-        (small, vec![1, 4, 7]),
-        (BIG, vec![2, 6]),
-        (huge, vec![3]),
-    ];
+    let held = [(ORDERS, vec![5, 8]), (small, vec![1, 4, 7]), (BIG, vec![2, 6]), (huge, vec![3])];
     for (table, expected) in held {
         assert_eq!(keys(&client, &physical(table)).await, expected, "{table}");
     }
@@ -1367,4 +1375,37 @@ async fn rows_split_again_go_to_the_first_part_whose_condition_holds() {
         let read = read(&client, &earlier(model, table), "id").await;
         assert_eq!(read.as_array().unwrap().len(), rows, "model {model} {table}");
     }
+}
+
+#[tokio::test]
+async fn a_condition_reads_columns_as_they_were_when_the_rows_were_split() {
+    let (_db, mut client) = scenario(&flat_orders(), &[]).await;
+    let retype = model::Change::Retype {
+        table: ORDERS.into(),
+        column: AMOUNT.into(),
+        type_name: "bigint".into(),
+        using: None,
+        lossy: true,
+    };
+    step(&mut client, &retype).await;
+    let renamed = "Betrag \"€\"";
+    step(&mut client, &model::Change::RenameColumn { table: ORDERS.into(), column: AMOUNT.into(), to: renamed.into() })
+        .await;
+    let condition = format!("{} >= 100", q(renamed));
+    step(&mut client, &model::Change::SplitRows { table: ORDERS.into(), into: BIG.into(), condition }).await;
+    // Model 1 writes numeric amounts, converted to bigint for the condition; model 3 renamed them.
+    let amount = q(AMOUNT);
+    client
+        .batch_execute(&format!(
+            "INSERT INTO {} ({amount}) VALUES (99.6), (99.4); INSERT INTO {} ({}) VALUES (120), (12)",
+            earlier(1, ORDERS),
+            earlier(3, ORDERS),
+            q(renamed)
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        (keys(&client, &physical(ORDERS)).await, keys(&client, &physical(BIG)).await),
+        (vec![1, 3, 5, 7], vec![2, 4, 6])
+    );
 }
