@@ -11,20 +11,20 @@
 //! For `orders` split into `big_orders` where `amount >= 100`, the trigger runs, in short:
 //!
 //! ```text
-//! IF TG_OP = 'INSERT' THEN
-//!   IF strata."model_1_2"(NEW."id", NEW."amount") IS TRUE THEN <insert into big_orders>
-//!   ELSE <insert into orders> END IF;
-//! ELSIF EXISTS (SELECT 1 FROM "public"."big_orders" t0 WHERE t0."id" = OLD."id") THEN
-//!   IF TG_OP = 'UPDATE' AND NOT (strata."model_1_2"(NEW."id", NEW."amount") IS TRUE) THEN
-//!     DELETE FROM "public_v1"."orders" t WHERE t."id" = OLD."id";
-//!     INSERT INTO "public_v1"."orders" VALUES (NEW.*);
-//!     RETURN NEW;
-//!   END IF;
-//!   <update or delete in big_orders>
-//! ELSIF EXISTS (SELECT 1 FROM "public"."orders" t0 WHERE t0."id" = OLD."id") THEN
-//!   ...
+//! IF TG_OP <> 'DELETE' THEN              -- where the written row goes
+//!   IF strata."model_1_2"(NEW."id", NEW."amount") IS TRUE THEN strata_union.routed := 0;
+//!   ELSE strata_union.routed := 1; END IF;
 //! END IF;
-//! RETURN NULL;
+//! IF TG_OP = 'INSERT' THEN strata_union.held := strata_union.routed;
+//! ELSIF EXISTS (SELECT 1 FROM "public"."big_orders" t0 WHERE t0."id" = OLD."id") THEN strata_union.held := 0;
+//! ELSIF EXISTS (SELECT 1 FROM "public"."orders" t0 WHERE t0."id" = OLD."id") THEN strata_union.held := 1;
+//! ELSE RETURN NULL; END IF;
+//! IF TG_OP = 'UPDATE' AND strata_union.held <> strata_union.routed THEN
+//!   DELETE FROM "public_v1"."orders" t WHERE t."id" = OLD."id";
+//!   INSERT INTO "public_v1"."orders" VALUES (NEW.*);
+//!   RETURN NEW;
+//! END IF;
+//! IF strata_union.held = 0 THEN <big_orders' block> ELSIF strata_union.held = 1 THEN <orders' block> END IF;
 //! ```
 //!
 //! A row an UPDATE routes to another branch moves there through the view itself (deleted, then
@@ -96,41 +96,56 @@ fn condition(part: &Part, value: &impl Fn(&str) -> Result<String, Error>) -> Res
     Ok(format!("{}({}) IS TRUE", part.condition, arguments.join(", ")))
 }
 
-/// The trigger function's statements for the union `table` shown by `view`: each branch's
-/// block (`blocks`, in [`branches`]' order) under the test that routes a row to it.
+/// The trigger function's statements for the union `table` shown by `view`: the branch the
+/// written row routes to, the branch that holds the changed row, then that branch's block
+/// (`blocks`, in [`branches`]' order).
 pub(super) fn trigger_body(view: &QualifiedName, table: &LogicalTable, blocks: &[String]) -> Result<String, Error> {
     let branches = branches(table);
+    let last = branches.len().saturating_sub(1);
     let new = |column: &str| Ok(format!("NEW.{}", ident(column)?));
-    let mut text = String::from("BEGIN\nIF TG_OP = 'INSERT' THEN\n");
-    for (index, (branch, block)) in branches.iter().zip(blocks).enumerate() {
-        match index {
-            0 if branches.len() > 1 => text.push_str(&format!("  IF {} THEN\n", branch.route(&new)?)),
-            _ if index + 1 == branches.len() => text.push_str("  ELSE\n"),
-            _ => text.push_str(&format!("  ELSIF {} THEN\n", branch.route(&new)?)),
+    let (routed, held) = (format!("{LABEL}.routed"), format!("{LABEL}.held"));
+    let mut text = format!("<<{LABEL}>>\nDECLARE\n  routed integer;\n  held integer;\nBEGIN\n");
+    text.push_str("IF TG_OP <> 'DELETE' THEN\n");
+    for (index, branch) in branches.iter().enumerate() {
+        let test = match index {
+            0 => format!("  IF {} THEN\n", branch.route(&new)?),
+            _ if index == last => "  ELSE\n".to_string(),
+            _ => format!("  ELSIF {} THEN\n", branch.route(&new)?),
+        };
+        text.push_str(&format!("{test}    {routed} := {index};\n"));
+    }
+    text.push_str(&format!("  END IF;\nEND IF;\nIF TG_OP = 'INSERT' THEN\n  {held} := {routed};\n"));
+    match table.key() {
+        Some(key) => {
+            let key = ident(key.name.as_str())?;
+            for (index, branch) in branches.iter().enumerate() {
+                let anchor = &branch.table.nodes[0];
+                text.push_str(&format!(
+                    "ELSIF EXISTS (SELECT 1 FROM {} t0 WHERE t0.{} = OLD.{key}) THEN\n  {held} := {index};\n",
+                    anchor.table,
+                    ident(anchor.key.as_str())?
+                ));
+            }
+            text.push_str("ELSE\n  RETURN NULL;\nEND IF;\n");
+            text.push_str(&format!(
+                "IF TG_OP = 'UPDATE' AND {held} <> {routed} THEN\n  DELETE FROM {view} t WHERE t.{key} = OLD.{key};\n  \
+                 INSERT INTO {view} VALUES (NEW.*);\n  RETURN NEW;\nEND IF;\n"
+            ));
         }
+        // Without a key, the anchor's block refuses changing and deleting rows.
+        None => text.push_str(&format!("ELSE\n  {held} := {last};\nEND IF;\n")),
+    }
+    for (index, block) in blocks.iter().enumerate() {
+        let test = match index {
+            0 => format!("IF {held} = 0 THEN\n"),
+            _ => format!("ELSIF {held} = {index} THEN\n"),
+        };
+        text.push_str(&test);
         text.push_str(block);
     }
-    text.push_str("  END IF;\n");
-    let Some(key) = table.key() else {
-        // Without a key the anchor's block refuses changing and deleting rows.
-        text.push_str(&format!("END IF;\n{}END;\n", blocks.last().map(String::as_str).unwrap_or_default()));
-        return Ok(text);
-    };
-    let key = ident(key.name.as_str())?;
-    for (branch, block) in branches.iter().zip(blocks) {
-        let anchor = &branch.table.nodes[0];
-        text.push_str(&format!(
-            "ELSIF EXISTS (SELECT 1 FROM {} t0 WHERE t0.{} = OLD.{key}) THEN\n",
-            anchor.table,
-            ident(anchor.key.as_str())?
-        ));
-        text.push_str(&format!(
-            "  IF TG_OP = 'UPDATE' AND NOT ({}) THEN\n    DELETE FROM {view} t WHERE t.{key} = OLD.{key};\n    \
-             INSERT INTO {view} VALUES (NEW.*);\n    RETURN NEW;\n  END IF;\n",
-            branch.route(&new)?
-        ));
-        text.push_str(block);
-    }
-    text.push_str("END IF;\nRETURN NULL;\nEND;\n");
+    text.push_str(&format!("END IF;\nRETURN NULL;\nEND {LABEL};\n"));
     Ok(text)
 }
+
+/// The label of the union's block, naming its variables.
+const LABEL: &str = "strata_union";
