@@ -958,6 +958,7 @@ async fn split_rows_refuses_what_it_cannot_do_and_says_why() {
     let before = state(&client).await;
     let cases = [
         (format!("{} >", ident(QTY)), "the condition is not valid"),
+        (format!("{} + 1", ident(QTY)), "the condition is not valid"),
         (format!("{} > random()", ident(QTY)), "not immutable"),
         (format!("{} > (SELECT 1)", ident(QTY)), "reads a table"),
         (format!("1 / ({} - 7) > 0", ident(QTY)), "cannot be computed for every row"),

@@ -149,3 +149,66 @@ pub(super) fn trigger_body(view: &QualifiedName, table: &LogicalTable, blocks: &
 
 /// The label of the union's block, naming its variables.
 const LABEL: &str = "strata_union";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::mapping::{Argument, Link, LogicalColumn, Node};
+
+    /// A table `name` of one column `a`, split by the conditions `parts` (with their own parts).
+    fn table(name: &str, parts: Vec<(&str, LogicalTable)>) -> LogicalTable {
+        let qualified = |name: &str| QualifiedName::new(ident("s").unwrap(), ident(name).unwrap());
+        let column = LogicalColumn {
+            name: "a".into(),
+            type_name: "text".into(),
+            node: 0,
+            column: "a".into(),
+            reads: Vec::new(),
+            writes: Vec::new(),
+        };
+        LogicalTable {
+            name: name.into(),
+            nodes: vec![Node { table: qualified(name), key: "id".into(), link: Link::Anchor }],
+            columns: vec![column],
+            parts: parts
+                .into_iter()
+                .map(|(function, table)| Part {
+                    table,
+                    condition: qualified(function),
+                    arguments: vec![Argument { column: Some("a".into()), writes: Vec::new() }],
+                })
+                .collect(),
+            ..LogicalTable::default()
+        }
+    }
+
+    fn check(table: &LogicalTable, expected: &[(&str, &str)]) {
+        let value = |column: &str| Ok(format!("v.{column}"));
+        let found: Vec<(String, String)> = branches(table)
+            .iter()
+            .map(|branch| (branch.table.nodes[0].table.name.as_str().to_string(), branch.route(&value).unwrap()))
+            .collect();
+        let expected: Vec<(String, String)> = expected.iter().map(|(t, r)| (t.to_string(), r.to_string())).collect();
+        assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn a_table_not_split_is_its_only_branch() {
+        check(&table("t", Vec::new()), &[("t", "true")]);
+    }
+
+    #[test]
+    fn a_row_goes_to_the_first_part_whose_condition_holds_and_within_it_likewise() {
+        let big = table("big", vec![("huge", table("huge", Vec::new()))]);
+        let split = table("t", vec![("big", big), ("small", table("small", Vec::new()))]);
+        check(
+            &split,
+            &[
+                ("huge", "\"s\".\"big\"(v.a) IS TRUE AND \"s\".\"huge\"(v.a) IS TRUE"),
+                ("big", "\"s\".\"big\"(v.a) IS TRUE AND NOT (\"s\".\"huge\"(v.a) IS TRUE)"),
+                ("small", "NOT (\"s\".\"big\"(v.a) IS TRUE) AND \"s\".\"small\"(v.a) IS TRUE"),
+                ("t", "NOT (\"s\".\"big\"(v.a) IS TRUE) AND NOT (\"s\".\"small\"(v.a) IS TRUE)"),
+            ],
+        );
+    }
+}
