@@ -987,3 +987,11 @@ async fn split_rows_refuses_what_it_cannot_do_and_says_why() {
     client.batch_execute(&format!("DROP TABLE {s}.nokey, {s}.\"ref\"")).await.unwrap();
     assert_eq!(state(&client).await, before, "refusals change nothing");
 }
+
+#[tokio::test]
+async fn split_rows_after_a_column_was_dropped_says_to_split_first() {
+    let (_db, mut client) = orders().await;
+    apply(&mut client, &Change::DropColumn { table: ORDERS.into(), column: NOTE.into() }).await.unwrap();
+    let said = refusals(&look(&mut client, &split_big_orders("y")).await).join("\n");
+    assert!(said.contains("dropped by an earlier model step") && said.contains("split the rows before"), "{said}");
+}

@@ -158,8 +158,9 @@ impl Names {
         if !self.renamed {
             kinds.push(Kind::RenameTable);
         }
-        // The columns split off reference the table by key, which a split by rows refuses.
-        if !self.rows_split && !self.qty_split {
+        // The columns split off and a dropped column's kept values reference the table by key,
+        // which a split by rows refuses.
+        if !self.rows_split && !self.qty_split && self.day {
             kinds.push(Kind::SplitEven);
         }
         kinds

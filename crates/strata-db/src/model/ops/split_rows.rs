@@ -82,25 +82,36 @@ pub(super) async fn split_rows(
 }
 
 /// The foreign keys of other tables (or of the table itself) that reference `table`: their rows
-/// could not follow a row moved to the new table.
+/// could not follow a row moved to the new table. Among them, the values of a column dropped
+/// by an earlier step, kept for the earlier models by the table's key.
 async fn referenced(tx: &Transaction<'_>, table: &Table) -> Result<Vec<Conflict>, Error> {
     let rows = tx
         .query(
-            "SELECT format('%I of %s', conname, conrelid::regclass) FROM pg_constraint \
-             WHERE confrelid = $1 AND contype = 'f' ORDER BY 1",
+            "SELECT format('%I of %s', c.conname, c.conrelid::regclass), \
+                    n.nspname = 'strata' AND starts_with(r.relname, 'kept_model_') \
+             FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace \
+             WHERE c.confrelid = $1 AND c.contype = 'f' ORDER BY 1",
             &[&table.relid],
         )
         .await
         .map_err(Error::postgres("looking for foreign keys to the table"))?;
+    let label = table.label();
     Ok(rows
         .iter()
-        .map(|row| Conflict::Refused {
-            reason: format!(
-                "the foreign key {} references {:?}, and could not follow its rows into the new table; drop it \
-                 first (or split the rows of the table it is on)",
-                row.get::<_, String>(0),
-                table.label()
-            ),
+        .map(|row| {
+            let (key, kept): (String, bool) = (row.get(0), row.get(1));
+            let reason = match kept {
+                true => format!(
+                    "a column of {label:?} dropped by an earlier model step keeps its values for the earlier models \
+                     by its rows' keys (the foreign key {key}), and could not follow the rows split off; split the \
+                     rows before dropping columns (undo the drop, split, then drop it again)"
+                ),
+                false => format!(
+                    "the foreign key {key} references {label:?}, and could not follow its rows into the new table; \
+                     drop it first (or split the rows of the table it is on)"
+                ),
+            };
+            Conflict::Refused { reason }
         })
         .collect())
 }
