@@ -584,16 +584,27 @@ async fn an_earlier_models_schema_takes_no_step() {
 
 #[tokio::test]
 async fn prune_forgets_the_table_an_undone_extract_moved_to_the_trash() {
+    prune_forgets_the_table_made(&extract_customers(), CUSTOMERS).await;
+}
+
+#[tokio::test]
+async fn prune_forgets_the_table_an_undone_split_by_rows_moved_to_the_trash() {
+    prune_forgets_the_table_made(&split_big_orders("Big \"x\""), "Big \"x\"").await;
+}
+
+/// Applies `change`, which makes the table `made`, and undoes it: the table waits in the trash
+/// for a redo until a prune forgets it.
+async fn prune_forgets_the_table_made(change: &Change, made: &str) {
     let (_db, mut client) = orders().await;
-    let (id, _) = apply(&mut client, &extract_customers()).await.unwrap();
+    let (id, _) = apply(&mut client, change).await.unwrap();
     let relid: u32 =
-        client.query_one("SELECT $1::text::regclass::oid", &[&table(CUSTOMERS).to_string()]).await.unwrap().get(0);
+        client.query_one("SELECT $1::text::regclass::oid", &[&table(made).to_string()]).await.unwrap().get(0);
     undo(&mut client, id, false).await.unwrap();
     let trashed = format!("strata.deleted_{relid}");
     let exists = async |client: &Client| -> bool {
         client.query_one("SELECT to_regclass($1) IS NOT NULL", &[&trashed]).await.unwrap().get(0)
     };
-    assert!(exists(&client).await, "the undo keeps the extracted table, for a redo");
+    assert!(exists(&client).await, "the undo keeps the table made, for a redo");
     let tx = client.transaction().await.unwrap();
     strata_db::audit::prune::prune(&tx, "infinity").await.unwrap();
     tx.commit().await.unwrap();
@@ -1106,4 +1117,99 @@ async fn a_table_another_was_merged_into_is_not_merged() {
     assert!(reasons.iter().any(|r| r.starts_with("another table was merged into")), "{reasons:?}");
     undo(&mut client, id, false).await.unwrap();
     assert_eq!(read_all(&client, SCHEMA, true).await, reads[1]);
+}
+
+/// The orders over 5 (by `QTY`) split off into their own table.
+fn split_big_orders(into: &str) -> Change {
+    Change::SplitRows { table: ORDERS.into(), into: into.into(), condition: format!("{} >= 5", ident(QTY)) }
+}
+
+#[tokio::test]
+async fn split_rows_moves_the_rows_with_their_keys_and_undoes_exactly() {
+    let (_db, mut client) = orders().await;
+    let before = state(&client).await;
+    let big = "Big \"orders\"; drop table x; --";
+    let change = split_big_orders(big);
+    let preview = look(&mut client, &change).await;
+    assert!(preview.conflicts.is_empty(), "{:?}", preview.conflicts);
+    assert_eq!(preview.rows, 3);
+    assert_eq!(preview.creates[0], format!("table {SCHEMA}.{big} (3 rows)"));
+    let Op::SplitRows { arguments, function, .. } = &preview.op else { panic!("{:?}", preview.op) };
+    assert_eq!(arguments, &strings(&["id", ITEM, EMAIL, CITY, QTY, NOTE]));
+    assert_eq!(state(&client).await, before, "a preview changes nothing");
+
+    let (id, _) = apply(&mut client, &change).await.unwrap();
+    let moved = select(&client, &table(big), &["id", ITEM, QTY], "id").await;
+    assert_eq!(
+        moved,
+        serde_json::json!([
+            {"id": 5, ITEM: "cup", QTY: number("7.00")},
+            {"id": 6, ITEM: "mug", QTY: number("8.00")},
+            {"id": 7, ITEM: "top", QTY: number("9.99")},
+        ])
+    );
+    let kept = select(&client, &table(ORDERS), &["id"], "id").await;
+    assert_eq!(kept, serde_json::json!([{"id": 1}, {"id": 2}, {"id": 3}, {"id": 4}]));
+    let after = state(&client).await;
+    let part = &after["relations"][big];
+    // Keys stay unique across both tables: the new table draws from the same sequence.
+    // Same columns; the identity key's sequence became the new key's default.
+    let (columns, source) =
+        (part["columns"].as_array().unwrap(), before["relations"][ORDERS]["columns"].as_array().unwrap());
+    assert_eq!(columns[..5], source[..5], "same columns");
+    assert!(columns[5][3].as_str().unwrap().contains("_id_seq\"'::regclass"), "{}", columns[5]);
+    assert!(part["constraints"].to_string().contains("PRIMARY KEY (id)"), "{part}");
+    assert!(part["constraints"].to_string().contains("CHECK"), "{part}");
+    let after = state(&client).await;
+    let holds: bool = client
+        .query_one(&format!("SELECT strata.{}(1, 'a', 'b', 'c', 5, 'n')", ident(function)), &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(holds);
+    round_trip(&mut client, id, &before, &after).await;
+}
+
+#[tokio::test]
+async fn split_rows_refuses_what_it_cannot_do_and_says_why() {
+    let (_db, mut client) = orders().await;
+    let before = state(&client).await;
+    let cases = [
+        (format!("{} >", ident(QTY)), "the condition is not valid"),
+        (format!("{} + 1", ident(QTY)), "the condition is not valid"),
+        (format!("{} > random()", ident(QTY)), "not immutable"),
+        (format!("{} > (SELECT 1)", ident(QTY)), "reads a table"),
+        (format!("1 / ({} - 7) > 0", ident(QTY)), "cannot be computed for every row"),
+        (format!("true); DROP TABLE {}; SELECT (true", table(ORDERS)), "the condition is not valid"),
+    ];
+    for (condition, expected) in cases {
+        let change = Change::SplitRows { table: ORDERS.into(), into: "x".into(), condition };
+        let said = refusals(&look(&mut client, &change).await).join("\n");
+        assert!(said.contains(expected), "{expected:?} in {said}");
+        assert!(apply(&mut client, &change).await.is_err());
+    }
+    let said = refusals(&look(&mut client, &split_big_orders(ORDERS)).await).join("\n");
+    assert!(said.contains("already has a table"), "{said}");
+    let (s, t) = (ident(SCHEMA), table(ORDERS));
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE {s}.nokey (a int); CREATE TABLE {s}.\"ref\" (o bigint REFERENCES {t} (id))"
+        ))
+        .await
+        .unwrap();
+    let said = refusals(&look(&mut client, &split_big_orders("y")).await).join("\n");
+    assert!(said.contains("the foreign key") && said.contains("ref_o_fkey"), "{said}");
+    let nokey = Change::SplitRows { table: "nokey".into(), into: "y".into(), condition: "a > 1".into() };
+    let said = refusals(&look(&mut client, &nokey).await).join("\n");
+    assert!(said.contains("no single-column primary key"), "{said}");
+    client.batch_execute(&format!("DROP TABLE {s}.nokey, {s}.\"ref\"")).await.unwrap();
+    assert_eq!(state(&client).await, before, "refusals change nothing");
+}
+
+#[tokio::test]
+async fn split_rows_after_a_column_was_dropped_says_to_split_first() {
+    let (_db, mut client) = orders().await;
+    apply(&mut client, &Change::DropColumn { table: ORDERS.into(), column: NOTE.into() }).await.unwrap();
+    let said = refusals(&look(&mut client, &split_big_orders("y")).await).join("\n");
+    assert!(said.contains("dropped by an earlier model step") && said.contains("split the rows before"), "{said}");
 }

@@ -7,7 +7,7 @@ use tokio_postgres::{GenericClient, Transaction};
 
 use super::ModelInfo;
 use super::mapping::{LogicalTable, Mapping};
-use super::{grouped, trigger, view};
+use super::{grouped, trigger, union, view};
 use crate::Error;
 use crate::audit::ident;
 
@@ -285,10 +285,15 @@ pub async fn build_views(tx: &Transaction<'_>, schema: &str) -> Result<(), Error
             let context = || Error::postgres(format!("creating {view} of model {} of {schema:?}", model.name));
             tx.batch_execute(&view::create(&view, table)?).await.map_err(context())?;
             if !table.is_plain() {
-                let oids = oids(tx, table).await?;
                 let statements = match table.grouped {
-                    Some(_) => grouped::create(&view, &name, &view, table, &oids)?,
-                    None => trigger::create(&view, &name, &view, table, &oids)?,
+                    Some(_) => grouped::create(&view, &name, &view, table, &oids(tx, table).await?)?,
+                    None => {
+                        let mut tables = Vec::new();
+                        for branch in union::branches(table) {
+                            tables.push(oids(tx, &branch.table).await?);
+                        }
+                        trigger::create(&view, &name, &view, table, &tables)?
+                    }
                 };
                 for statement in statements {
                     tx.batch_execute(&statement).await.map_err(context())?;

@@ -1,9 +1,9 @@
 //! Models (DESIGN §5): co-existing, writable versions of a schema's tables.
 //!
 //! A schema starts with one model, its tables. Each step (an [`Op`]: extract columns into a
-//! linked table, move columns along a link, split, rename, retype, add or drop a column) changes
-//! the physical tables in one transaction and makes the next model, so the physical tables are
-//! always the newest model. Every earlier model stays readable and writable as plain views in a
+//! linked table, move columns along a link, split columns or rows off, rename, retype, add or
+//! drop a column) changes the physical tables in one transaction and makes the next model, so
+//! the physical tables are always the newest model. Every earlier model stays readable and writable as plain views in a
 //! PostgreSQL schema of its own (`public_v1`, ...), generated from the catalog
 //! (`strata.model`): [`mapping`] composes each earlier model's tables as one query over the
 //! physical tables, `view` renders them, `trigger` writes INSTEAD OF triggers that route a row
@@ -24,6 +24,7 @@ mod ops;
 mod routing;
 mod table_change;
 mod trigger;
+mod union;
 mod view;
 
 use serde::{Deserialize, Serialize};

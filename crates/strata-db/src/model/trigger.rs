@@ -51,20 +51,32 @@ use strata_sql::{Ident, QualifiedName};
 
 use super::mapping::LogicalTable;
 use super::routing::{Find, Routing};
+use super::union;
 use super::view::{self, alias};
 use crate::Error;
 use crate::audit::ident;
 
 /// The statements that create the trigger function `function` for `view` (showing `table`) and
-/// attach it. `oids` holds each node's table's oid, for messages.
+/// attach it. `oids` holds, for each of the table's branches ([`union::branches`]: one unless
+/// its rows were split since), each node's table's oid, for messages.
 pub(super) fn create(
     function: &QualifiedName,
     trigger: &Ident,
     view: &QualifiedName,
     table: &LogicalTable,
-    oids: &[u32],
+    oids: &[Vec<u32>],
 ) -> Result<[String; 2], Error> {
-    Ok(attach(function, trigger, view, &Body::new(table, oids).render()?))
+    let branches = union::branches(table);
+    let blocks = branches
+        .iter()
+        .zip(oids)
+        .map(|(branch, oids)| Body::new(&branch.table, oids).render())
+        .collect::<Result<Vec<_>, Error>>()?;
+    let body = match blocks.as_slice() {
+        [block] => block.clone(),
+        _ => union::trigger_body(view, table, &blocks)?,
+    };
+    Ok(attach(function, trigger, view, &body))
 }
 
 /// The statements that create the trigger function `function` with `body` and attach it to
@@ -74,7 +86,7 @@ pub(super) fn attach(function: &QualifiedName, trigger: &Ident, view: &Qualified
         format!(
             "CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql \
              SET search_path FROM CURRENT AS {}",
-            dollar_quoted(body)
+            dollar_quoted(&format!("\n#variable_conflict use_column\n{body}"))
         ),
         format!(
             "CREATE TRIGGER {trigger} INSTEAD OF INSERT OR UPDATE OR DELETE ON {view} \
@@ -709,9 +721,10 @@ const OLD_KEY: &str = "o";
 /// Prefix of the record variables holding a node's row as found.
 const ENTITY: &str = "e";
 
-/// The function's body: its variables, declared in the labelled block, and `statements`.
+/// The function's block (a union's has one per branch): its variables, declared in the
+/// labelled block, and `statements`.
 pub(super) fn block(declare: &str, statements: &str) -> String {
-    format!("\n#variable_conflict use_column\n<<{LABEL}>>\n{declare}BEGIN\n{statements}END {LABEL};\n")
+    format!("<<{LABEL}>>\n{declare}BEGIN\n{statements}END {LABEL};\n")
 }
 
 /// Variable `prefix` of node `node`, as declared.

@@ -113,7 +113,12 @@ pub(super) fn read(table: &LogicalTable, index: usize) -> Result<String, Error> 
 
 /// `value`, written through the model's `column`, converted to the physical column's type.
 pub(super) fn write(column: &LogicalColumn, value: String) -> String {
-    column.writes.iter().fold(value, |value, write| match write {
+    convert(&column.writes, value)
+}
+
+/// `value` converted by `writes`, in order.
+pub(super) fn convert(writes: &[Write], value: String) -> String {
+    writes.iter().fold(value, |value, write| match write {
         Write::Cast(type_name) => format!("CAST({value} AS {type_name})"),
         Write::Function(function) => format!("{function}({value})"),
     })

@@ -21,6 +21,7 @@ mod column;
 mod extract;
 mod model;
 mod moving;
+mod rows;
 mod schema;
 mod split;
 mod table;
@@ -31,7 +32,7 @@ use tokio_postgres::Transaction;
 
 pub(crate) use column::describe_all;
 pub use column::{ColumnDefinition, Destination, IndexDefinition, NamedDefinition};
-pub use model::{Conversion, ModelRow};
+pub use model::{Conversion, ModelRow, Parameter};
 pub(crate) use table::dependent_views;
 pub use table::{ForeignKey, Renamed, Trashed};
 
@@ -251,12 +252,39 @@ pub enum Step {
         /// The columns, as they were.
         columns: Vec<ColumnDefinition>,
     },
-    /// Creates a retype's conversion function.
+    /// Moves the rows of a table for which `strata.<function>(arguments)` holds into the new
+    /// table `into` of its schema, made with the same columns and keys (drawn from the table's
+    /// key's sequence); with `part`, that table is brought back from the trash instead.
+    SplitRows {
+        /// The table.
+        relid: u32,
+        /// The new table's name.
+        into: String,
+        /// The condition's function in schema `strata`.
+        function: String,
+        /// The table's columns passed to it, in order.
+        arguments: Vec<String>,
+        /// The new table in the trash (a redo).
+        part: Option<Trashed>,
+    },
+    /// Moves every row of `part` back into a table, with its key, and moves `part` to the trash
+    /// (a split by rows undone).
+    JoinRows {
+        /// The table.
+        relid: u32,
+        /// The table split off.
+        part: u32,
+        /// The condition's function in schema `strata` (for the redo).
+        function: String,
+        /// The table's columns passed to it, in order.
+        arguments: Vec<String>,
+    },
+    /// Creates a retype's conversion function (or a split's condition).
     CreateFunction {
         /// The function.
         conversion: Conversion,
     },
-    /// Drops a retype's conversion function.
+    /// Drops a retype's conversion function (or a split's condition).
     DropFunction {
         /// The function.
         conversion: Conversion,
@@ -348,6 +376,13 @@ impl Step {
             }
             Step::JoinColumns { relid, part, names, columns } => split::join(tx, *relid, *part, names, columns).await,
             Step::CopyColumn { relid, column, into } => split::copy(tx, *relid, column, into).await,
+            Step::SplitRows { relid, into, function, arguments, part } => {
+                let asked = rows::Split { relid: *relid, into, function, arguments, part: part.as_ref() };
+                rows::split(tx, asked).await
+            }
+            Step::JoinRows { relid, part, function, arguments } => {
+                rows::join(tx, *relid, *part, function, arguments).await
+            }
             Step::CreateFunction { conversion } => model::create_function(tx, conversion).await,
             Step::DropFunction { conversion } => model::drop_function(tx, conversion).await,
             Step::DropModelViews { schema } => model::drop_views(tx, schema).await,
@@ -481,7 +516,7 @@ pub async fn forget(tx: &Transaction<'_>, id: i64) -> Result<(), Error> {
              JOIN pg_class c ON c.oid = (CASE s.forward->>'step' WHEN 'trash_table' THEN s.forward->>'relid' \
                                          ELSE s.forward->>'part' END)::oid \
              JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE s.action = $1 AND s.forward->>'step' IN ('trash_table', 'merge', 'join_columns') \
+             WHERE s.action = $1 AND s.forward->>'step' IN ('trash_table', 'merge', 'join_columns', 'join_rows') \
                AND n.nspname = 'strata' AND c.relname = 'deleted_' || c.oid \
                AND NOT EXISTS (SELECT 1 FROM strata.action_table t \
                                WHERE t.relid = c.oid AND t.schema_change AND t.action > $1)",

@@ -108,19 +108,28 @@ pub(super) async fn build_views(tx: &Transaction<'_>, schema: &str) -> Result<Do
     Ok(Done { inverse: Step::DropModelViews { schema: schema.to_string() }, tables: Vec::new() })
 }
 
-/// A retype's `USING` expression as the function `strata.<name>`.
+/// A user's expression as the function `strata.<name>`: a retype's `USING` expression (one
+/// parameter, the column) or a split's condition (one parameter per column of the table).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conversion {
     /// The function's name in schema `strata`.
     pub name: String,
-    /// Its parameter, named as the column so the expression reads as the user wrote it.
-    pub parameter: String,
-    /// The parameter's type (the column's old type), as `format_type` spells it.
-    pub from: String,
-    /// The result's type (the column's new type), as `format_type` spells it.
+    /// Its parameters, named as the columns so the expression reads as the user wrote it.
+    pub parameters: Vec<Parameter>,
+    /// The result's type (a retype's new type, `boolean` for a condition), as `format_type`
+    /// spells it.
     pub to: String,
     /// The user's expression.
     pub expression: String,
+}
+
+/// A parameter of a [`Conversion`]: a column, as the expression reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parameter {
+    /// The column's name.
+    pub name: String,
+    /// Its type, as `format_type` spells it.
+    pub type_name: String,
 }
 
 impl Conversion {
@@ -130,14 +139,24 @@ impl Conversion {
     /// table, setting or session, and calls immutable functions only), so the function is
     /// IMMUTABLE and PARALLEL SAFE.
     pub(crate) fn definition(&self) -> Result<String, Error> {
+        let parameters = self
+            .parameters
+            .iter()
+            .map(|parameter| Ok(format!("{} {}", ident(parameter.name.as_str())?, parameter.type_name)))
+            .collect::<Result<Vec<_>, Error>>()?;
         Ok(format!(
-            "CREATE FUNCTION {}({} {}) RETURNS {} LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN ({})",
+            "CREATE FUNCTION {}({}) RETURNS {} LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN ({})",
             strata_name(self.name.as_str())?,
-            ident(self.parameter.as_str())?,
-            self.from,
+            parameters.join(", "),
             self.to,
             self.expression
         ))
+    }
+
+    /// The function's signature, as `DROP FUNCTION` takes it.
+    fn signature(&self) -> Result<String, Error> {
+        let types: Vec<&str> = self.parameters.iter().map(|parameter| parameter.type_name.as_str()).collect();
+        Ok(format!("{}({})", strata_name(self.name.as_str())?, types.join(", ")))
     }
 }
 
@@ -147,7 +166,7 @@ pub(super) async fn create_function(tx: &Transaction<'_>, conversion: &Conversio
 }
 
 pub(super) async fn drop_function(tx: &Transaction<'_>, conversion: &Conversion) -> Result<Done, DdlError> {
-    let sql = format!("DROP FUNCTION {}({})", strata_name(conversion.name.as_str())?, conversion.from);
+    let sql = format!("DROP FUNCTION {}", conversion.signature()?);
     tx.batch_execute(&sql).await.map_err(Error::postgres("dropping the conversion function"))?;
     Ok(Done { inverse: Step::CreateFunction { conversion: conversion.clone() }, tables: Vec::new() })
 }

@@ -25,6 +25,10 @@
 //!    (a link no row has is refused before anything is written). Grouped tables (the merged
 //!    table's rows) take no rows.
 //!
+//! A table whose rows were split by a condition since (a union) is written branch by branch:
+//! the rows are staged once with the branch their values route them to (`super::union`), then
+//! each branch's rows go through the steps above as a table of their own.
+//!
 //! Joins on an entity's identifying values must treat NULLs as equal (`UNIQUE NULLS NOT
 //! DISTINCT`) and still hash: rows join by plain equality, and those with a NULL identifying
 //! value join separately the few entities with one (`strata_bulk_z<node>`, by `ARRAY[x] =
@@ -41,6 +45,7 @@ mod conflicts;
 
 use super::mapping::{Fill, LogicalTable};
 use super::routing::{Find, Routing};
+use super::union;
 use super::view::{self, alias};
 use crate::Error;
 use crate::audit::ident;
@@ -130,13 +135,75 @@ pub async fn insert(
             ),
         }));
     }
+    match table.parts.is_empty() {
+        true => write(tx, table, columns, rows, conflicts).await.map(Some),
+        false => write_branches(tx, table, columns, rows, conflicts).await.map(Some),
+    }
+}
+
+/// Writes the rows of `rows` into `table` (not split by rows since) with a [`Writer`].
+async fn write(
+    tx: &Transaction<'_>,
+    table: &LogicalTable,
+    columns: &[Ident],
+    rows: &str,
+    conflicts: EntityConflicts,
+) -> Result<u64, BulkError> {
     let writer = Writer::new(table, columns)?;
     writer.drop_staging(tx).await?;
     let written = writer.write(tx, rows, conflicts).await;
     if !matches!(written, Err(BulkError::Database(_))) {
         writer.drop_staging(tx).await?;
     }
-    written.map(Some)
+    written
+}
+
+/// Writes the rows of `rows` into `table`, whose rows were split by a condition since: staged
+/// once with the branch each goes to (`strata_bulk_union`, see [`union`]), then each branch's
+/// rows written by its own [`Writer`]. The conflicts of every branch are returned together, and
+/// then nothing is written.
+async fn write_branches(
+    tx: &Transaction<'_>,
+    table: &LogicalTable,
+    columns: &[Ident],
+    rows: &str,
+    policy: EntityConflicts,
+) -> Result<u64, BulkError> {
+    let branches = union::branches(table);
+    let value = |name: &str| match table.column(name).filter(|_| columns.iter().any(|c| c.as_str() == name)) {
+        Some(column) => Ok(format!("CAST(r.{} AS {})", ident(name)?, column.type_name)),
+        None => Ok("NULL".to_string()),
+    };
+    let mut routes = Vec::with_capacity(branches.len());
+    for (index, branch) in branches.iter().enumerate() {
+        routes.push(format!("WHEN {} THEN {index}", branch.route(&value)?));
+    }
+    tx.batch_execute(&format!(
+        "DROP TABLE IF EXISTS strata_bulk_union; \
+         CREATE TEMP TABLE strata_bulk_union ON COMMIT DROP AS \
+         SELECT r.*, CASE {} END AS strata_branch FROM ({rows}) r",
+        routes.join(" ")
+    ))
+    .await
+    .map_err(Error::postgres(format!("routing the rows of {}", table.name)))?;
+    let list = columns.iter().map(Ident::to_string).collect::<Vec<_>>().join(", ");
+    let savepoint = crate::ddl::Savepoint::begin(tx, "strata_bulk_union").await?;
+    let (mut written, mut found) = (0, Vec::new());
+    for (index, branch) in branches.iter().enumerate() {
+        let rows = format!("SELECT {list} FROM strata_bulk_union WHERE strata_branch = {index}");
+        match write(tx, &branch.table, columns, &rows, policy).await {
+            Ok(count) => written += count,
+            Err(BulkError::Conflicts(conflicts)) => found.extend(conflicts),
+            Err(err) => return Err(err),
+        }
+    }
+    if !found.is_empty() {
+        savepoint.rollback().await?;
+        return Err(BulkError::Conflicts(found));
+    }
+    savepoint.release().await?;
+    tx.batch_execute("DROP TABLE strata_bulk_union").await.map_err(Error::postgres("dropping the routed rows"))?;
+    Ok(written)
 }
 
 /// The set-based write of rows into one model table.

@@ -10,9 +10,9 @@
 use tokio_postgres::Transaction;
 
 use super::extract::nonnull;
-use super::{Conflict, ModelError, Op, Resolved, Table, Target, looking, name_of, rows};
+use super::{Conflict, ModelError, Op, Resolved, Table, Target, expression, looking, name_of, rows};
 use crate::Error;
-use crate::audit::steps::{ColumnDefinition, Conversion, Destination, Step};
+use crate::audit::steps::{ColumnDefinition, Conversion, Destination, Parameter, Step};
 use crate::audit::strata_name;
 use crate::ddl::types;
 
@@ -84,9 +84,8 @@ pub(super) async fn retype(
         });
     }
     let conversion = using.map(|expression| Conversion {
-        name: format!("model_{}_{}", target.namespace, target.number),
-        parameter: column.to_string(),
-        from: old.clone(),
+        name: target.function(),
+        parameters: vec![Parameter { name: column.to_string(), type_name: old.clone() }],
         to: new.clone(),
         expression: expression.to_string(),
     });
@@ -154,25 +153,15 @@ async fn probe(
     let old = found.type_name.as_str();
     let define = || async {
         match conversion {
-            Some(conversion) => tx
-                .execute(&conversion.definition()?, &[])
-                .await
-                .map(|_| ())
-                .map_err(Error::postgres("creating the USING function")),
+            Some(conversion) => expression::create(tx, conversion).await,
             None => Ok(()),
         }
     };
-    let checked = async {
-        define().await?;
-        match conversion {
-            Some(conversion) => impure(tx, conversion).await,
-            None => Ok(None),
-        }
-    };
-    match looking(tx, "the USING expression is not valid", checked).await? {
-        Err(refused) => return Ok(vec![refused]),
-        Ok(Some(reason)) => return Ok(vec![Conflict::Refused { reason }]),
-        Ok(None) => {}
+    if let Some(refused) = match conversion {
+        Some(conversion) => expression::check(tx, conversion, "the USING expression").await?,
+        None => None,
+    } {
+        return Ok(vec![refused]);
     }
     let back = format!("earlier models read {column:?} as {old}, and {new} does not convert back to it");
     let cast = async {
@@ -236,52 +225,6 @@ async fn probe(
             .collect())
     };
     Ok(looking(tx, "the values could not be checked", values).await?.unwrap_or_else(|refused| vec![refused]))
-}
-
-/// Why the function made of a `USING` expression (just created) is not a pure expression of
-/// the column, if it is not: it reads a table (a sub-query), a setting or the session (`CURRENT_USER`),
-/// or calls a function or operator that is not immutable. Read from the tree PostgreSQL parsed
-/// the body into (`pg_proc.prosqlbody`), where a user's text appears only as constants' bytes,
-/// so the expression is checked as PostgreSQL will run it.
-async fn impure(tx: &Transaction<'_>, conversion: &Conversion) -> Result<Option<String>, Error> {
-    let row = tx
-        .query_one(
-            "WITH body AS (SELECT p.prosqlbody::text AS t FROM pg_proc p \
-                           WHERE p.proname = $1 AND p.pronamespace = 'strata'::regnamespace), \
-             called AS ( \
-                 SELECT m[1]::oid AS f FROM body, \
-                        regexp_matches(body.t, ':(?:funcid|opfuncid|aggfnoid|winfnoid) (\\d+)', 'g') m \
-                 UNION SELECT o.oprcode::oid FROM body, regexp_matches(body.t, ':opnos? \\(?o?((?: ?\\d+)+)', 'g') m \
-                       CROSS JOIN LATERAL unnest(string_to_array(trim(m[1]), ' ')) n \
-                       JOIN pg_operator o ON o.oid = n::oid) \
-             SELECT (SELECT t ~ '\\{(SUBLINK|RANGETBLENTRY) ' OR t ~ '\\{QUERY .*\\{QUERY ' FROM body), \
-                    (SELECT t ~ '\\{(SQLVALUEFUNCTION|NEXTVALUEEXPR|CURRENTOFEXPR) ' FROM body), \
-                    (SELECT p.oid::regprocedure::text FROM called c JOIN pg_proc p ON p.oid = c.f \
-                     WHERE p.provolatile <> 'i' ORDER BY 1 LIMIT 1)",
-            &[&conversion.name],
-        )
-        .await
-        .map_err(Error::postgres("checking the USING expression"))?;
-    let (reads, session, function): (Option<bool>, Option<bool>, Option<String>) = (row.get(0), row.get(1), row.get(2));
-    let column = &conversion.parameter;
-    Ok(if reads.unwrap_or(true) {
-        Some(format!(
-            "the USING expression reads a table (it has a sub-query); compute the new value from {column:?} alone"
-        ))
-    } else if session.unwrap_or(false) {
-        Some(format!(
-            "the USING expression reads the session (CURRENT_USER, CURRENT_DATE, ...); compute the new value from \
-             {column:?} alone"
-        ))
-    } else {
-        function.map(|function| {
-            format!(
-                "the USING expression calls {function}, which is not allowed: it is not immutable (its result \
-                 depends on more than its arguments, as settings, tables or the time); use immutable functions \
-                 and operators only"
-            )
-        })
-    })
 }
 
 /// Add `column` of type `type_name` to `table`; earlier models do without it.

@@ -6,8 +6,9 @@
 //! function. That gives the [`Op`] the catalog records, what the step creates and removes, the
 //! conflicts that stop it, and the structure [`Step`]s that make it. One file per operator
 //! family: [`extract`] (extract and move, which share the functional-dependency check),
-//! [`merge`] (extract's inverse), [`split`], [`column`] (rename, retype, add and drop a column)
-//! and [`table`] (rename).
+//! [`merge`] (extract's inverse), [`split`], [`split_rows`], [`column`] (rename, retype, add and
+//! drop a column) and [`table`] (rename); [`expression`] makes a user's expression (a retype's
+//! `USING`, a split's condition) a function and checks it is pure.
 //!
 //! Applying records, under the caller's action, the earlier models' views dropped, the
 //! physical steps, the new model's catalog rows and the views built again, so undoing the
@@ -32,6 +33,7 @@
 //! ```
 
 mod column;
+mod expression;
 mod extract;
 mod merge;
 mod split;
@@ -460,6 +462,11 @@ impl Target {
         }
         let relid = steps::relid(tx, &qualified).await?;
         Ok(Table { name: qualified, relid, relation })
+    }
+
+    /// The name of the function in schema `strata` the step makes of a user's expression.
+    fn function(&self) -> String {
+        format!("model_{}_{}", self.namespace, self.number)
     }
 
     /// Checks that `name` can name a new table of the schema; says why not in `conflicts`.
