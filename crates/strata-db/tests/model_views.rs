@@ -1346,6 +1346,48 @@ async fn rows_split_off_then_extracted_are_written_through_the_flat_model() {
 }
 
 #[tokio::test]
+async fn rows_split_off_after_an_extraction_keep_their_link() {
+    let (_db, mut client) = scenario(&flat_orders(), &[]).await;
+    let before = read(&client, &physical(ORDERS), "id").await;
+    let extract = model::Change::Extract {
+        table: ORDERS.into(),
+        columns: vec![EMAIL.into(), CITY.into()],
+        into: CUSTOMERS.into(),
+        key: vec![EMAIL.into()],
+    };
+    step(&mut client, &extract).await;
+    step(&mut client, &split_big()).await;
+    let flat = earlier(1, ORDERS);
+    assert_eq!(read(&client, &flat, "id").await, before);
+    let link = format!("{CUSTOMERS}_id");
+    let references: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = $1::text::regclass AND contype = 'f' \
+             AND confrelid = $2::text::regclass",
+            &[&physical(BIG), &physical(CUSTOMERS)],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(references, 1, "the rows split off still link to their customers");
+    let (code, _) = refused(&client, &format!("UPDATE {} SET {} = 99", physical(BIG), q(&link))).await;
+    assert_eq!(code, "23503");
+
+    let (email, city, amount) = (q(EMAIL), q(CITY), q(AMOUNT));
+    client
+        .batch_execute(&format!(
+            "INSERT INTO {flat} ({email}, {city}, {amount}) VALUES ('b@x', 'Porto', 300), ('c@x', 'Faro', 400)"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(keys(&client, &physical(BIG)).await, vec![2, 4, 5]);
+    let customers = read(&client, &physical(CUSTOMERS), "id").await;
+    assert_eq!(customers.as_array().unwrap().len(), 3, "{customers}");
+    let rows = read(&client, &flat, "id").await;
+    assert_eq!(rows[4], json!({"id": 5, EMAIL: "c@x", CITY: "Faro", AMOUNT: 400}));
+}
+
+#[tokio::test]
 async fn rows_split_again_go_to_the_first_part_whose_condition_holds() {
     let (_db, mut client) = scenario(&flat_orders(), &[]).await;
     let (small, huge) = ("small \"s\"", "huge $strata$");

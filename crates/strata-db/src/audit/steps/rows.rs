@@ -88,8 +88,8 @@ pub(super) async fn join(
     Ok(Done { inverse, tables })
 }
 
-/// Creates `target` like `table`: its columns with their types, collations, defaults, NOT NULL
-/// and CHECK constraints, keyed by `key`, whose default draws from the sequence `table`'s key
+/// Creates `target` like `table`: its columns with their types, collations, defaults, NOT NULL,
+/// CHECK constraints and foreign keys, keyed by `key`, whose default draws from the sequence `table`'s key
 /// draws from; audited from then on. Returns its oid.
 async fn create_part(
     tx: &Transaction<'_>,
@@ -116,6 +116,17 @@ async fn create_part(
     if let Some(sequence) = sequence {
         // An oid, not a name: nothing the user wrote.
         sql.push_str(&format!(" ALTER TABLE {target} ALTER COLUMN {key} SET DEFAULT nextval('{sequence}'::regclass);"));
+    }
+    // The table's own foreign keys go along, as PostgreSQL spells them.
+    let keys = tx
+        .query(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = $1 AND contype = 'f' ORDER BY oid",
+            &[&relid],
+        )
+        .await
+        .map_err(Error::postgres("reading the table's foreign keys"))?;
+    for key in keys {
+        sql.push_str(&format!(" ALTER TABLE {target} ADD {};", key.get::<_, String>(0)));
     }
     run(tx, &sql, "creating the table split off").await?;
     audit::track(tx, &target.to_string()).await?;
