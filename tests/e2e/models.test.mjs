@@ -3,8 +3,9 @@
 // Refine (with a preview), look at the models' timeline, edit a customer's
 // city in the flat model (v1), see the city in the customers table of the
 // current model, then undo the extraction from the History (the city edit is
-// in the way, so it is undone too) and get the flat table back. Saves the
-// README's refine.png and models.png.
+// in the way, so it is undone too) and get the flat table back. Then merge the
+// customers back and split rows off, both through Refine. Saves the README's
+// refine.png, models.png and split-rows.png.
 //
 //   STRATA_BIN=target/debug/strata node --test models.test.mjs
 
@@ -228,6 +229,74 @@ describe('refining the data model in the browser', { timeout: 300_000 }, () => {
       await waitForCell(page, 0, await columnIndex(page, 'City'), oldCity);
       assert.equal((await h.api('GET', tablePath(h, 'customers'))).status, 404, 'customers is gone');
       assert.ok(!(await models()).some((model) => model.id === v2.id), 'model v2 is gone');
+      assert.deepEqual(errors, [], 'uncaught errors in the page');
+    } finally {
+      await page.close();
+    }
+  });
+
+  h.step('merges the customers back and splits rows off, through Refine', { timeout: 180_000 }, async () => {
+    const { page, errors } = await h.newPage();
+    try {
+      // The orders are flat again after the first step; extract the customers once more, by the API.
+      const models = `/databases/${encodeURIComponent(h.database)}/schemas/public/models`;
+      const extract = { op: 'extract', table: 'orders', columns: CUSTOMER, into: 'customers', key: [KEY] };
+      const made = await h.api('POST', models, extract);
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      await page.goto(gridUrl(h, 'orders'));
+      await waitForColumns(page, (names) => names.includes('customers_id'), 'showed the orders linking to customers');
+
+      // Merge back: the link is offered, the preview says what goes, and the orders are flat again.
+      const dialog = page.getByTestId('refine-dialog');
+      await page.getByTestId('refine-open').click();
+      await dialog.getByTestId('refine-op').selectOption('merge');
+      await dialog.getByTestId('refine-link').selectOption('customers_id');
+      await dialog.getByTestId('refine-merge-hint').waitFor();
+      await dialog.getByTestId('refine-preview').click();
+      await dialog.getByTestId('refine-result').waitFor({ timeout: 30_000 });
+      assert.equal(await dialog.getByTestId('refine-result').getAttribute('data-conflicts'), '0');
+      assert.match(await dialog.getByTestId('refine-removes').textContent(), /customers/);
+      await dialog.getByTestId('refine-apply').click();
+      await dialog.waitFor({ state: 'detached', timeout: 60_000 });
+      assert.match(await page.getByTestId('toast').locator('.text').textContent(), /^Merged customers back into orders: now model v\d+$/);
+      await waitForColumns(
+        page,
+        (names) => CUSTOMER.every((c) => names.includes(c)) && !names.includes('customers_id'),
+        'came back flat',
+      );
+
+      // Split rows, on a table of deliveries made by the API: those of more than 6 move to a table
+      // of their own. (The orders keep the links the merge took away, for the earlier models, by
+      // their ids: their rows cannot be split until that step is undone.)
+      const tables = `/databases/${encodeURIComponent(h.database)}/schemas/public/tables`;
+      const created = await h.api('POST', tables, { name: 'deliveries', columns: [{ name: 'item', type: 'text' }, { name: 'qty', type: 'integer' }] });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const rows = Array.from({ length: 10 }, (_, i) => ({ item: `Kettle ${i}`, qty: i + 1 }));
+      const inserted = await h.api('POST', `${tablePath(h, 'deliveries')}/rows`, { rows });
+      assert.equal(inserted.status, 201, JSON.stringify(inserted.body));
+      await page.goto(gridUrl(h, 'deliveries'));
+      await waitForRowCount(page, 10);
+      await page.getByTestId('refine-open').click();
+      await dialog.getByTestId('refine-op').selectOption('split_rows');
+      await dialog.getByTestId('refine-condition').fill('qty > 6');
+      await dialog.getByTestId('refine-into').fill('big deliveries');
+      await dialog.getByTestId('refine-preview').click();
+      await dialog.getByTestId('refine-result').waitFor({ timeout: 30_000 });
+      assert.equal(await dialog.getByTestId('refine-result').getAttribute('data-conflicts'), '0', await dialog.textContent());
+      assert.equal(await dialog.getByTestId('refine-rows').textContent(), '4');
+      await dialog.getByTestId('refine-apply').scrollIntoViewIfNeeded();
+      await screenshot(page, 'split-rows.png');
+      await dialog.getByTestId('refine-apply').click();
+      await dialog.waitFor({ state: 'detached', timeout: 60_000 });
+      await waitForRowCount(page, 6);
+      const big = await h.api('GET', `${tablePath(h, 'big deliveries')}/rows`);
+      assert.equal(big.status, 200, JSON.stringify(big.body));
+      assert.deepEqual(big.body.rows.map((row) => row.qty), [7, 8, 9, 10]);
+      const list = await h.api('GET', models);
+      const earlier = list.body[list.body.length - 2];
+      const before = await h.api('GET', `/databases/${encodeURIComponent(h.database)}/schemas/${encodeURIComponent(earlier.pg_schema)}/tables/deliveries/rows`);
+      assert.equal(before.status, 200, JSON.stringify(before.body));
+      assert.equal(before.body.rows.length, 10, 'the model before the split still shows every delivery');
       assert.deepEqual(errors, [], 'uncaught errors in the page');
     } finally {
       await page.close();

@@ -1207,9 +1207,14 @@ async fn split_rows_refuses_what_it_cannot_do_and_says_why() {
 }
 
 #[tokio::test]
-async fn split_rows_after_a_column_was_dropped_says_to_split_first() {
+async fn split_rows_after_a_drop_or_a_merge_says_to_split_first() {
     let (_db, mut client) = orders().await;
     apply(&mut client, &Change::DropColumn { table: ORDERS.into(), column: NOTE.into() }).await.unwrap();
     let said = refusals(&look(&mut client, &split_big_orders("y")).await).join("\n");
-    assert!(said.contains("dropped by an earlier model step") && said.contains("split the rows before"), "{said}");
+    assert!(said.contains("a column dropped") && said.contains("split the rows before that step"), "{said}");
+
+    let (_db, mut client) = orders().await;
+    merged(&mut client).await;
+    let said = refusals(&look(&mut client, &split_big_orders("y")).await).join("\n");
+    assert!(said.contains("the links of a table merged back"), "{said}");
 }

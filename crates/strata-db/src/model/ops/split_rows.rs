@@ -82,8 +82,8 @@ pub(super) async fn split_rows(
 }
 
 /// The foreign keys of other tables (or of the table itself) that reference `table`: their rows
-/// could not follow a row moved to the new table. Among them, the values of a column dropped
-/// by an earlier step, kept for the earlier models by the table's key.
+/// could not follow a row moved to the new table. Among them, values an earlier step took away
+/// (a dropped column's, a merged table's links), kept for the earlier models by the table's key.
 async fn referenced(tx: &Transaction<'_>, table: &Table) -> Result<Vec<Conflict>, Error> {
     let rows = tx
         .query(
@@ -102,9 +102,10 @@ async fn referenced(tx: &Transaction<'_>, table: &Table) -> Result<Vec<Conflict>
             let (key, kept): (String, bool) = (row.get(0), row.get(1));
             let reason = match kept {
                 true => format!(
-                    "a column of {label:?} dropped by an earlier model step keeps its values for the earlier models \
-                     by its rows' keys (the foreign key {key}), and could not follow the rows split off; split the \
-                     rows before dropping columns (undo the drop, split, then drop it again)"
+                    "values of {label:?} that an earlier model step took away (a column dropped, or the links of a \
+                     table merged back) are kept for the earlier models by its rows' keys (the foreign key {key}), \
+                     and could not follow the rows split off; split the rows before that step (undo it, split, then \
+                     make it again)"
                 ),
                 false => format!(
                     "the foreign key {key} references {label:?}, and could not follow its rows into the new table; \
