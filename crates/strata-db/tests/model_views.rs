@@ -1557,3 +1557,25 @@ async fn review_2_a_key_another_table_of_the_split_holds_is_refused() {
     client.batch_execute(&format!("UPDATE {view} SET id = 11 WHERE id = 10")).await.unwrap();
     assert_eq!(keys(&client, &physical(BIG)).await, vec![2, 11]);
 }
+
+#[tokio::test]
+async fn review_10_a_row_an_update_moves_takes_the_update_as_an_update() {
+    let (_db, mut client) = scenario(&flat_orders(), &[]).await;
+    let extract = model::Change::Extract {
+        table: ORDERS.into(),
+        columns: vec![EMAIL.into(), CITY.into()],
+        into: CUSTOMERS.into(),
+        key: vec![EMAIL.into()],
+    };
+    step(&mut client, &extract).await;
+    step(&mut client, &split_big()).await;
+    let flat = earlier(1, ORDERS);
+    let (city, amount) = (q(CITY), q(AMOUNT));
+    // Order 2 is the only one of customer b@x: changing its city updates the customer, as any
+    // update does, while the order moves to the small ones.
+    client.batch_execute(&format!("UPDATE {flat} SET {amount} = 5, {city} = 'Braga' WHERE id = 2")).await.unwrap();
+    assert_eq!((keys(&client, &physical(ORDERS)).await, keys(&client, &physical(BIG)).await), (vec![1, 2, 3], vec![]));
+    let customers = read(&client, &physical(CUSTOMERS), "id").await;
+    assert_eq!(customers, json!([customer(1, Some("a@x"), Some("Lisbon")), customer(2, Some("b@x"), Some("Braga"))]));
+    assert_eq!(read(&client, &flat, "id").await[1], json!({"id": 2, EMAIL: "b@x", CITY: "Braga", AMOUNT: 5}));
+}

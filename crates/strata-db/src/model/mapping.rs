@@ -884,4 +884,31 @@ mod tests {
         let select = crate::model::view::select(orders).unwrap();
         assert!(select.contains(" UNION ALL "), "{select}");
     }
+
+    #[test]
+    fn a_column_a_condition_reads_stays_hidden_where_the_model_lacks_it() {
+        let physical = Mapping {
+            tables: vec![
+                plain("big", &[("id", "bigint"), ("prio", "text")]),
+                plain("orders", &[("id", "bigint"), ("prio", "text")]),
+            ],
+        };
+        let split = Op::SplitRows {
+            table: "orders".into(),
+            into: "big".into(),
+            condition: "prio = 'high'".into(),
+            function: "model_1_3".into(),
+            arguments: vec!["id".into(), "prio".into()],
+        };
+        let add = Op::AddColumn { table: "orders".into(), column: "prio".into(), type_name: "text".into() };
+        let model1 = add.backward(split.backward(physical).unwrap()).unwrap();
+        let orders = &model1.tables[0];
+        assert_eq!(names(orders), ["id"]);
+        let argument = &orders.parts[0].arguments[1];
+        assert_eq!((argument.column.as_deref(), argument.stored.as_deref()), (None, Some("prio#0")));
+        for table in [orders, &orders.parts[0].table] {
+            let hidden: Vec<(&str, &str)> = table.hidden.iter().map(|c| (c.name.as_str(), c.column.as_str())).collect();
+            assert_eq!(hidden, [("prio#0", "prio")], "{}", table.nodes[0].table);
+        }
+    }
 }
