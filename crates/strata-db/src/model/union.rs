@@ -163,26 +163,11 @@ pub(super) fn trigger_body(
         if argument.column.is_some() { new(argument) } else { Ok("NULL".into()) }
     })?);
     text.push_str(&format!("  {LABEL}.held := {LABEL}.routed;\nELSE\n"));
-    for (index, branch) in branches.iter().enumerate() {
-        let test_word = if index == 0 { "IF" } else { "ELSIF" };
-        let (from, test) = holds(branch, &format!("OLD.{key}"))?;
-        text.push_str(&format!(
-            "  {test_word} EXISTS (SELECT 1 FROM {from} WHERE {test}) THEN\n    {LABEL}.held := {index};\n"
-        ));
-    }
-    text.push_str("  ELSE\n    RETURN NULL;\n  END IF;\n  IF TG_OP = 'UPDATE' THEN\n");
+    text.push_str(&holder(&branches, &key)?);
+    text.push_str("  IF TG_OP = 'UPDATE' THEN\n");
     text.push_str(&taken(&branches, &format!("NEW.{key} IS DISTINCT FROM OLD.{key}"), &key, position)?);
     text.push_str(&format!("  {LABEL}.routed := {LABEL}.held;\n"));
-    let mut shown: Vec<String> = Vec::new();
-    for argument in &arguments {
-        if let Some(column) = &argument.column {
-            let column = ident(column.as_str())?;
-            let changed = format!("NEW.{column} IS DISTINCT FROM OLD.{column}");
-            if !shown.contains(&changed) {
-                shown.push(changed);
-            }
-        }
-    }
+    let shown = changed(&arguments)?;
     if !shown.is_empty() {
         text.push_str(&format!("  IF {} THEN\n", shown.join(" OR ")));
         text.push_str(&stored(&branches, &hidden, &key)?);
@@ -193,6 +178,34 @@ pub(super) fn trigger_body(
     text.push_str(&relocate(&branches, view, oids, whole, &key)?);
     text.push_str(&format!("    {LABEL}.held := {LABEL}.routed;\n  END IF;\n  END IF;\nEND IF;\n"));
     Ok(finish(text, blocks))
+}
+
+/// Sets `held` to the branch holding the changed row (model key `OLD.key`); returns NULL when
+/// none does (deleted meanwhile).
+fn holder(branches: &[Branch<'_>], key: &Ident) -> Result<String, Error> {
+    let mut text = String::new();
+    for (index, branch) in branches.iter().enumerate() {
+        let word = if index == 0 { "IF" } else { "ELSIF" };
+        let (from, test) = holds(branch, &format!("OLD.{key}"))?;
+        text.push_str(&format!(
+            "  {word} EXISTS (SELECT 1 FROM {from} WHERE {test}) THEN\n    {LABEL}.held := {index};\n"
+        ));
+    }
+    text.push_str("  ELSE\n    RETURN NULL;\n  END IF;\n");
+    Ok(text)
+}
+
+/// The tests that an UPDATE changed a column the model shows that `arguments` read, once each.
+fn changed(arguments: &[&Argument]) -> Result<Vec<String>, Error> {
+    let mut shown: Vec<String> = Vec::new();
+    for column in arguments.iter().filter_map(|argument| argument.column.as_deref()) {
+        let column = ident(column)?;
+        let test = format!("NEW.{column} IS DISTINCT FROM OLD.{column}");
+        if !shown.contains(&test) {
+            shown.push(test);
+        }
+    }
+    Ok(shown)
 }
 
 /// `text` followed by each branch's block, run for the branch that holds the row.
@@ -211,7 +224,6 @@ fn route(branches: &[Branch<'_>], value: &impl Fn(&Argument) -> Result<String, E
     let mut text = String::new();
     for (index, branch) in branches.iter().enumerate() {
         let test = match index {
-            0 if last == 0 => "  IF true THEN\n".to_string(),
             0 => format!("  IF {} THEN\n", branch.route(value)?),
             _ if index == last => "  ELSE\n".to_string(),
             _ => format!("  ELSIF {} THEN\n", branch.route(value)?),
