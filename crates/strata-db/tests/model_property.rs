@@ -141,7 +141,8 @@ impl Names {
         if self.city_moved && !self.cities {
             kinds.push(Kind::ExtractCities);
         }
-        if self.customers.is_some() && !self.cities {
+        // A table split by rows cannot be merged into (the merge refuses it).
+        if self.customers.is_some() && !self.cities && !self.rows_split {
             kinds.push(Kind::MergeCustomers);
         }
         if let Some(qty) = &self.qty {

@@ -1451,3 +1451,131 @@ async fn a_condition_reads_columns_as_they_were_when_the_rows_were_split() {
         (vec![1, 3, 5, 7], vec![2, 4, 6])
     );
 }
+
+const PRIORITY: &str = "prio \"rité\"; --";
+
+/// Adds `column` (text) to `table`, as a step.
+async fn add_text(client: &mut Client, table: &str, column: &str) {
+    let change = model::Change::AddColumn { table: table.into(), column: column.into(), type_name: "text".into() };
+    step(client, &change).await;
+}
+
+/// `(key, column)` of each row of the physical `table`.
+async fn values(client: &Client, table: &str, column: &str) -> Vec<(i64, Option<String>)> {
+    let sql = format!("SELECT id, {}::text FROM {table} ORDER BY id", q(column));
+    client.query(&sql, &[]).await.unwrap().iter().map(|row| (row.get(0), row.get(1))).collect()
+}
+
+#[tokio::test]
+async fn review_1_an_update_through_an_earlier_model_keeps_what_it_cannot_see() {
+    let (_db, mut client) = scenario(&flat_orders(), &[]).await;
+    add_text(&mut client, ORDERS, PRIORITY).await;
+    let (priority, amount, city) = (q(PRIORITY), q(AMOUNT), q(CITY));
+    client
+        .batch_execute(&format!(
+            "UPDATE {} SET {priority} = CASE id WHEN 1 THEN 'high' WHEN 2 THEN 'low' ELSE 'mid' END",
+            physical(ORDERS)
+        ))
+        .await
+        .unwrap();
+    let condition = format!("{priority} = 'high' OR {amount} >= 100");
+    step(&mut client, &model::Change::SplitRows { table: ORDERS.into(), into: BIG.into(), condition }).await;
+    assert_eq!((keys(&client, &physical(ORDERS)).await, keys(&client, &physical(BIG)).await), (vec![3], vec![1, 2]));
+    let view = earlier(1, ORDERS);
+    // Model 1 has no priority: changing what it shows keeps the row where its priority put it,
+    // and keeps the priority, even where the condition with the priority unknown would fail.
+    client
+        .batch_execute(&format!(
+            "UPDATE {view} SET {city} = 'Braga' WHERE id = 1; UPDATE {view} SET {amount} = 5 WHERE id = 1"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(keys(&client, &physical(BIG)).await, vec![1, 2]);
+    assert_eq!(values(&client, &physical(BIG), PRIORITY).await, [(1, Some("high".into())), (2, Some("low".into()))]);
+    // Rows moved by what the model changes take what it cannot see along.
+    client
+        .batch_execute(&format!(
+            "UPDATE {view} SET {amount} = 5 WHERE id = 2; UPDATE {view} SET {amount} = 500 WHERE id = 3"
+        ))
+        .await
+        .unwrap();
+    assert_eq!((keys(&client, &physical(ORDERS)).await, keys(&client, &physical(BIG)).await), (vec![2], vec![1, 3]));
+    assert_eq!(values(&client, &physical(ORDERS), PRIORITY).await, [(2, Some("low".into()))]);
+    assert_eq!(values(&client, &physical(BIG), PRIORITY).await, [(1, Some("high".into())), (3, Some("mid".into()))]);
+    assert_eq!(values(&client, &physical(BIG), AMOUNT).await, [(1, Some("5".into())), (3, Some("500".into()))]);
+    assert_eq!(values(&client, &physical(BIG), CITY).await, [(1, Some("Braga".into())), (3, Some("Lisbon".into()))]);
+}
+
+#[tokio::test]
+async fn review_1_a_row_is_not_moved_to_a_table_that_cannot_hold_all_its_values() {
+    let (_db, mut client) = scenario(&flat_orders(), &[]).await;
+    step(&mut client, &split_big()).await;
+    let note = "note \"n\"";
+    add_text(&mut client, ORDERS, note).await;
+    client.batch_execute(&format!("UPDATE {} SET {} = 'keep me'", physical(ORDERS), q(note))).await.unwrap();
+    let view = earlier(1, ORDERS);
+    let (code, message) = refused(&client, &format!("UPDATE {view} SET {} = 500 WHERE id = 1", q(AMOUNT))).await;
+    assert_eq!(code, "P0001");
+    assert!(message.contains("cannot move") && message.contains(&q(BIG)), "{message}");
+    assert_eq!(
+        values(&client, &physical(ORDERS), note).await,
+        [(1, Some("keep me".into())), (3, Some("keep me".into()))]
+    );
+    // Updates that keep the row where it is still work.
+    client.batch_execute(&format!("UPDATE {view} SET {} = 50 WHERE id = 1", q(AMOUNT))).await.unwrap();
+    assert_eq!(values(&client, &physical(ORDERS), note).await[0], (1, Some("keep me".into())));
+}
+
+#[tokio::test]
+async fn review_2_a_key_another_table_of_the_split_holds_is_refused() {
+    let (_db, mut client) = scenario(&flat_orders(), &[]).await;
+    step(&mut client, &split_big()).await;
+    let view = earlier(1, ORDERS);
+    let amount = q(AMOUNT);
+    for sql in [
+        format!("INSERT INTO {view} (id, {amount}) VALUES (2, 5)"),
+        format!("INSERT INTO {view} (id, {amount}) VALUES (1, 500)"),
+        format!("UPDATE {view} SET id = 2 WHERE id = 1"),
+        format!("UPDATE {view} SET id = 1, {amount} = 700 WHERE id = 2"),
+    ] {
+        let (code, message) = refused(&client, &sql).await;
+        assert_eq!(code, "23505", "{sql}");
+        assert!(message.contains("id") && (message.contains(" 1 ") || message.contains(" 2 ")), "{message}");
+    }
+    assert_eq!((keys(&client, &physical(ORDERS)).await, keys(&client, &physical(BIG)).await), (vec![1, 3], vec![2]));
+    // Set-based, a key held by another table, or staged for two of them, is refused too.
+    for staged in ["('2', '5')", "('7', '5'), ('7', '500')"] {
+        let err = bulk_insert(&mut client, (&pg_schema(1), ORDERS), &["id", AMOUNT], staged, EntityConflicts::Cancel)
+            .await
+            .unwrap_err();
+        let BulkError::Database(strata_db::Error::Postgres { source, .. }) = &err else { panic!("{err}") };
+        assert_eq!(source.code().map(|c| c.code()), Some("23505"), "{err}");
+    }
+    assert_eq!((keys(&client, &physical(ORDERS)).await, keys(&client, &physical(BIG)).await), (vec![1, 3], vec![2]));
+    // A key no table holds is fine, in either.
+    client.batch_execute(&format!("INSERT INTO {view} (id, {amount}) VALUES (10, 500)")).await.unwrap();
+    client.batch_execute(&format!("UPDATE {view} SET id = 11 WHERE id = 10")).await.unwrap();
+    assert_eq!(keys(&client, &physical(BIG)).await, vec![2, 11]);
+}
+
+#[tokio::test]
+async fn review_10_a_row_an_update_moves_takes_the_update_as_an_update() {
+    let (_db, mut client) = scenario(&flat_orders(), &[]).await;
+    let extract = model::Change::Extract {
+        table: ORDERS.into(),
+        columns: vec![EMAIL.into(), CITY.into()],
+        into: CUSTOMERS.into(),
+        key: vec![EMAIL.into()],
+    };
+    step(&mut client, &extract).await;
+    step(&mut client, &split_big()).await;
+    let flat = earlier(1, ORDERS);
+    let (city, amount) = (q(CITY), q(AMOUNT));
+    // Order 2 is the only one of customer b@x: changing its city updates the customer, as any
+    // update does, while the order moves to the small ones.
+    client.batch_execute(&format!("UPDATE {flat} SET {amount} = 5, {city} = 'Braga' WHERE id = 2")).await.unwrap();
+    assert_eq!((keys(&client, &physical(ORDERS)).await, keys(&client, &physical(BIG)).await), (vec![1, 2, 3], vec![]));
+    let customers = read(&client, &physical(CUSTOMERS), "id").await;
+    assert_eq!(customers, json!([customer(1, Some("a@x"), Some("Lisbon")), customer(2, Some("b@x"), Some("Braga"))]));
+    assert_eq!(read(&client, &flat, "id").await[1], json!({"id": 2, EMAIL: "b@x", CITY: "Braga", AMOUNT: 5}));
+}

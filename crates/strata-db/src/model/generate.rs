@@ -288,11 +288,13 @@ pub async fn build_views(tx: &Transaction<'_>, schema: &str) -> Result<(), Error
                 let statements = match table.grouped {
                     Some(_) => grouped::create(&view, &name, &view, table, &oids(tx, table).await?)?,
                     None => {
-                        let mut tables = Vec::new();
+                        let (mut tables, mut whole) = (Vec::new(), Vec::new());
                         for branch in union::branches(table) {
-                            tables.push(oids(tx, &branch.table).await?);
+                            let oids = oids(tx, &branch.table).await?;
+                            whole.push(shows_all(tx, &branch.table, oids[0]).await?);
+                            tables.push(oids);
                         }
-                        trigger::create(&view, &name, &view, table, &tables)?
+                        trigger::create(&view, &name, &view, table, &tables, &whole)?
                     }
                 };
                 for statement in statements {
@@ -310,6 +312,21 @@ pub async fn build_views(tx: &Transaction<'_>, schema: &str) -> Result<(), Error
         }
     }
     Ok(())
+}
+
+/// Whether `table` shows every column its anchor (`anchor`, an oid) stores, as a column, the
+/// key, or a link to a table it joins; generated columns aside.
+async fn shows_all(tx: &Transaction<'_>, table: &LogicalTable, anchor: u32) -> Result<bool, Error> {
+    let shown = union::anchor_columns(table);
+    let row = tx
+        .query_one(
+            "SELECT NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = $1 AND a.attnum > 0 \
+             AND NOT a.attisdropped AND a.attgenerated = '' AND NOT a.attname = ANY($2::text[]))",
+            &[&anchor, &shown],
+        )
+        .await
+        .map_err(Error::postgres(format!("reading the columns of {}", table.nodes[0].table)))?;
+    Ok(row.get(0))
 }
 
 /// The oid of each node's table.

@@ -45,6 +45,10 @@ pub struct LogicalTable {
     /// Links whose target's values the anchor's rows now hold themselves (a table merged since):
     /// writing the link copies them from another row with the same link.
     pub fills: Vec<Fill>,
+    /// Columns the model does not show (added since, a link extracted since) that its parts'
+    /// conditions read, each named by a tag unique among them ([`Argument::stored`]): an UPDATE
+    /// routes its row by their stored values.
+    pub hidden: Vec<LogicalColumn>,
 }
 
 /// Rows of a model's table that a later step split off into a table of their own.
@@ -62,8 +66,11 @@ pub struct Part {
 /// had when the rows were split.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Argument {
-    /// The model's column, if the model has it (NULL is passed otherwise).
+    /// The model's column, if the model has it.
     pub column: Option<String>,
+    /// Otherwise the tag of the hidden column holding it ([`LogicalTable::hidden`], NULL where
+    /// none does, as for a row inserted through the model).
+    pub stored: Option<String>,
     /// Conversions applied in order to the model's value.
     pub writes: Vec<Write>,
 }
@@ -328,7 +335,7 @@ impl LogicalTable {
         }
         let mut used = vec![false; self.nodes.len()];
         used[0] = true;
-        for column in &self.columns {
+        for column in self.columns.iter().chain(&self.hidden) {
             let mut at = column.node;
             while !used[at] {
                 used[at] = true;
@@ -357,7 +364,7 @@ impl LogicalTable {
                 node
             })
             .collect();
-        for column in &mut self.columns {
+        for column in self.columns.iter_mut().chain(&mut self.hidden) {
             column.node = index[column.node];
         }
     }
@@ -411,8 +418,9 @@ impl Op {
             }
             Op::AddColumn { table, column, .. } => {
                 let table = later.table_mut(table)?;
-                table.each(&mut |t| t.take_column(column).map(drop))?;
-                table.arguments(column, &mut |argument| argument.column = None);
+                let tag = table.tag(column)?;
+                table.each(&mut |t| t.conceal(column, tag.as_deref()))?;
+                table.stored(column, tag);
             }
             Op::DropColumn { table, column, type_name, position, kept } => {
                 let kept = kept_table(kept, column, type_name)?;
@@ -453,14 +461,15 @@ impl Op {
                     .collect::<Result<Vec<_>, _>>()
                     .ok();
                 let table = later.table_mut(table)?;
+                let tag = table.tag(link)?;
                 table.each(&mut |t| {
                     let (parent, column) = t.plain(link)?;
-                    t.take_column(link)?;
+                    t.conceal(link, tag.as_deref())?;
                     t.fills.retain(|fill| &fill.link != link);
                     let unique = unique.clone();
                     t.pull(&entity, Link::Reference { parent, column, unique }, columns, positions)
                 })?;
-                table.arguments(link, &mut |argument| argument.column = None);
+                table.stored(link, tag);
             }
             Op::Move { table, columns, positions, link, to, key } => {
                 let mut entity = later.take(to)?;
@@ -526,8 +535,10 @@ impl Op {
                 let mut part = later.take(into)?;
                 part.name = table.clone();
                 let condition = strata_table(function)?;
-                let arguments =
-                    arguments.iter().map(|name| Argument { column: Some(name.clone()), writes: Vec::new() }).collect();
+                let arguments = arguments
+                    .iter()
+                    .map(|name| Argument { column: Some(name.clone()), stored: None, writes: Vec::new() })
+                    .collect();
                 later.table_mut(table)?.parts.insert(0, Part { table: part, condition, arguments });
             }
         }
@@ -569,6 +580,41 @@ impl LogicalTable {
             part.table.each(edit)?;
         }
         Ok(())
+    }
+
+    /// The tag under which `column` is kept hidden when the model loses it: `None` when no
+    /// condition of its parts (or theirs) reads it, else unique among this table's hidden
+    /// columns and its parts'.
+    fn tag(&mut self, column: &str) -> Result<Option<String>, MappingError> {
+        let mut read = false;
+        self.arguments(column, &mut |_| read = true);
+        if !read {
+            return Ok(None);
+        }
+        let mut taken = Vec::new();
+        self.each(&mut |t| {
+            taken.extend(t.hidden.iter().map(|hidden| hidden.name.clone()));
+            Ok(())
+        })?;
+        Ok((0..).map(|n| format!("{column}#{n}")).find(|tag| !taken.contains(tag)))
+    }
+
+    /// Takes `column` out of the model's columns, keeping it hidden as `tag` if given.
+    fn conceal(&mut self, column: &str, tag: Option<&str>) -> Result<(), MappingError> {
+        let mut taken = self.take_column(column)?;
+        if let Some(tag) = tag {
+            taken.name = tag.to_string();
+            self.hidden.push(taken);
+        }
+        Ok(())
+    }
+
+    /// Makes the arguments that read `column`, which the model loses, read its hidden `tag`.
+    fn stored(&mut self, column: &str, tag: Option<String>) {
+        self.arguments(column, &mut |argument| {
+            argument.column = None;
+            argument.stored = tag.clone();
+        });
     }
 
     /// Applies `edit` to each argument of its parts' conditions (and theirs) that reads `column`.
@@ -837,5 +883,32 @@ mod tests {
         assert_eq!(orders.parts[0].arguments[1].writes, [Write::Cast("numeric".into())]);
         let select = crate::model::view::select(orders).unwrap();
         assert!(select.contains(" UNION ALL "), "{select}");
+    }
+
+    #[test]
+    fn a_column_a_condition_reads_stays_hidden_where_the_model_lacks_it() {
+        let physical = Mapping {
+            tables: vec![
+                plain("big", &[("id", "bigint"), ("prio", "text")]),
+                plain("orders", &[("id", "bigint"), ("prio", "text")]),
+            ],
+        };
+        let split = Op::SplitRows {
+            table: "orders".into(),
+            into: "big".into(),
+            condition: "prio = 'high'".into(),
+            function: "model_1_3".into(),
+            arguments: vec!["id".into(), "prio".into()],
+        };
+        let add = Op::AddColumn { table: "orders".into(), column: "prio".into(), type_name: "text".into() };
+        let model1 = add.backward(split.backward(physical).unwrap()).unwrap();
+        let orders = &model1.tables[0];
+        assert_eq!(names(orders), ["id"]);
+        let argument = &orders.parts[0].arguments[1];
+        assert_eq!((argument.column.as_deref(), argument.stored.as_deref()), (None, Some("prio#0")));
+        for table in [orders, &orders.parts[0].table] {
+            let hidden: Vec<(&str, &str)> = table.hidden.iter().map(|c| (c.name.as_str(), c.column.as_str())).collect();
+            assert_eq!(hidden, [("prio#0", "prio")], "{}", table.nodes[0].table);
+        }
     }
 }

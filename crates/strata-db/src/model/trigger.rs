@@ -58,13 +58,15 @@ use crate::audit::ident;
 
 /// The statements that create the trigger function `function` for `view` (showing `table`) and
 /// attach it. `oids` holds, for each of the table's branches ([`union::branches`]: one unless
-/// its rows were split since), each node's table's oid, for messages.
+/// its rows were split since), each node's table's oid, for messages; `whole`, whether the model
+/// shows everything each branch's anchor stores ([`union::trigger_body`]).
 pub(super) fn create(
     function: &QualifiedName,
     trigger: &Ident,
     view: &QualifiedName,
     table: &LogicalTable,
     oids: &[Vec<u32>],
+    whole: &[bool],
 ) -> Result<[String; 2], Error> {
     let branches = union::branches(table);
     let blocks = branches
@@ -74,7 +76,7 @@ pub(super) fn create(
         .collect::<Result<Vec<_>, Error>>()?;
     let body = match blocks.as_slice() {
         [block] => block.clone(),
-        _ => union::trigger_body(view, table, &blocks)?,
+        _ => union::trigger_body(view, table, &blocks, oids, whole)?,
     };
     Ok(attach(function, trigger, view, &body))
 }
@@ -705,7 +707,7 @@ pub(super) fn raise(message: &str, hint: Option<&str>) -> String {
 }
 
 /// [`raise`] with the SQLSTATE `code`.
-fn raise_as(code: &str, message: &str, hint: Option<&str>) -> String {
+pub(super) fn raise_as(code: &str, message: &str, hint: Option<&str>) -> String {
     let hint = hint.map(|hint| format!(", HINT = '{hint}'")).unwrap_or_default();
     format!("RAISE EXCEPTION USING ERRCODE = '{code}', MESSAGE = {message}{hint};")
 }

@@ -106,7 +106,11 @@ pub(super) fn from(table: &LogicalTable, root: usize) -> Result<String, Error> {
 
 /// Column `index` of the model as read from its node: the physical column cast through `reads`.
 pub(super) fn read(table: &LogicalTable, index: usize) -> Result<String, Error> {
-    let column = &table.columns[index];
+    read_column(&table.columns[index])
+}
+
+/// `column` as read from its node: the physical column cast through `reads`.
+pub(super) fn read_column(column: &LogicalColumn) -> Result<String, Error> {
     let physical = format!("{}.{}", alias(column.node), ident(column.column.as_str())?);
     Ok(column.reads.iter().fold(physical, |value, type_name| format!("CAST({value} AS {type_name})")))
 }

@@ -43,7 +43,7 @@ use tokio_postgres::Transaction;
 
 mod conflicts;
 
-use super::mapping::{Fill, LogicalTable};
+use super::mapping::{Argument, Fill, LogicalTable};
 use super::routing::{Find, Routing};
 use super::union;
 use super::view::{self, alias};
@@ -170,8 +170,10 @@ async fn write_branches(
     policy: EntityConflicts,
 ) -> Result<u64, BulkError> {
     let branches = union::branches(table);
-    let value = |name: &str| match table.column(name).filter(|_| columns.iter().any(|c| c.as_str() == name)) {
-        Some(column) => Ok(format!("CAST(r.{} AS {})", ident(name)?, column.type_name)),
+    // Inserted rows have no stored values: a column the model lacks (or the rows leave out) is NULL.
+    let given = |name: &str| table.column(name).filter(|_| columns.iter().any(|c| c.as_str() == name));
+    let value = |argument: &Argument| match argument.column.as_deref().and_then(given) {
+        Some(column) => Ok(format!("CAST(r.{} AS {})", ident(column.name.as_str())?, column.type_name)),
         None => Ok("NULL".to_string()),
     };
     let mut routes = Vec::with_capacity(branches.len());
@@ -186,6 +188,9 @@ async fn write_branches(
     ))
     .await
     .map_err(Error::postgres(format!("routing the rows of {}", table.name)))?;
+    if let Some(key) = table.key().and_then(|key| given(&key.name)) {
+        unique_keys(tx, table, &branches, key).await?;
+    }
     let list = columns.iter().map(Ident::to_string).collect::<Vec<_>>().join(", ");
     let savepoint = crate::ddl::Savepoint::begin(tx, "strata_bulk_union").await?;
     let (mut written, mut found) = (0, Vec::new());
@@ -204,6 +209,44 @@ async fn write_branches(
     savepoint.release().await?;
     tx.batch_execute("DROP TABLE strata_bulk_union").await.map_err(Error::postgres("dropping the routed rows"))?;
     Ok(written)
+}
+
+/// Refuses, as a unique violation naming the key, routed rows (`strata_bulk_union`) whose written
+/// `key` another branch holds already or another routed row takes to another branch: keys are
+/// unique across the branches. Collected into a temp table keyed like the model, whose primary key
+/// does the refusing.
+async fn unique_keys(
+    tx: &Transaction<'_>,
+    table: &LogicalTable,
+    branches: &[union::Branch<'_>],
+    key: &super::mapping::LogicalColumn,
+) -> Result<(), Error> {
+    let column = ident(key.name.as_str())?;
+    let mut held = Vec::with_capacity(branches.len());
+    for (index, branch) in branches.iter().enumerate() {
+        let anchor = &branch.table.nodes[0];
+        held.push(format!(
+            "SELECT DISTINCT t0.{} FROM {} t0 JOIN strata_bulk_union u ON u.{column} = t0.{} AND u.strata_branch <> {index}",
+            ident(anchor.key.as_str())?,
+            anchor.table,
+            ident(anchor.key.as_str())?,
+        ));
+    }
+    tx.batch_execute(&format!(
+        "DROP TABLE IF EXISTS strata_bulk_keys; \
+         CREATE TEMP TABLE strata_bulk_keys ({column} {} PRIMARY KEY) ON COMMIT DROP; \
+         INSERT INTO strata_bulk_keys SELECT s.{column} FROM (SELECT DISTINCT u.{column}, u.strata_branch \
+         FROM strata_bulk_union u WHERE u.{column} IS NOT NULL) s UNION ALL {}; \
+         DROP TABLE strata_bulk_keys",
+        key.type_name,
+        held.join(" UNION ALL ")
+    ))
+    .await
+    .map_err(Error::postgres(format!(
+        "writing rows into {:?}: a written key is held already by another of the tables its rows are split into, \
+         or written for two of them (keys are unique across them); leave the key out or write another",
+        table.name
+    )))
 }
 
 /// The set-based write of rows into one model table.
