@@ -1119,6 +1119,28 @@ async fn a_table_another_was_merged_into_is_not_merged() {
     assert_eq!(read_all(&client, SCHEMA, true).await, reads[1]);
 }
 
+/// Review finding 3: a merged column retyped since is still copied by a link written through
+/// the model before the merge (its stored value, no conversion); a merged column dropped since
+/// (kept in a table of its own) cannot be copied, and the drop is refused saying why.
+#[tokio::test]
+async fn a_fill_copies_merged_columns_retyped_since_and_refuses_those_moved() {
+    let (_db, mut client) = orders().await;
+    merged(&mut client).await;
+    let retype =
+        Change::Retype { table: ORDERS.into(), column: CITY.into(), type_name: "varchar(50)".into(), using: None, lossy: false };
+    apply(&mut client, &retype).await.unwrap();
+    let orders = QualifiedName::new(ident(&models_schema(&client, 2).await), ident(ORDERS));
+    let (item, link) = (ident(ITEM), ident(&format!("{CUSTOMERS}_id")));
+    write(&mut client, &format!("INSERT INTO {orders} (id, {item}, {link}) VALUES (20, 'new', 1)")).await;
+    write(&mut client, &format!("UPDATE {orders} SET {link} = 2 WHERE id = 1")).await;
+    let rows = select(&client, &table(ORDERS), &["id", EMAIL, CITY], "id").await;
+    assert_eq!(rows[0], serde_json::json!({"id": 1, EMAIL: "b@x", CITY: "Porto"}));
+    assert_eq!(rows[7], serde_json::json!({"id": 20, EMAIL: "a@x", CITY: "Lisbon"}));
+
+    let err = apply(&mut client, &Change::DropColumn { table: ORDERS.into(), column: EMAIL.into() }).await.unwrap_err();
+    assert!(err.to_string().contains("merged into it"), "{err}");
+}
+
 /// The orders over 5 (by `QTY`) split off into their own table.
 fn split_big_orders(into: &str) -> Change {
     Change::SplitRows { table: ORDERS.into(), into: into.into(), condition: format!("{} >= 5", ident(QTY)) }

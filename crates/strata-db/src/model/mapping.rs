@@ -506,9 +506,7 @@ impl Op {
                 let mut filled = Vec::new();
                 for (name, &position) in columns.iter().zip(positions) {
                     let column = merged.take_column(name)?;
-                    if column.node == 0 && column.reads.is_empty() {
-                        filled.push(column.column.clone());
-                    }
+                    filled.push(stored(table, from, &column)?);
                     placed.push((position, column));
                 }
                 merged.pull(&links, Link::Extension { parent: 0 }, std::slice::from_ref(link), &[*link_position])?;
@@ -537,6 +535,23 @@ impl Op {
         later.tables.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(later)
     }
+}
+
+/// The anchor's column holding `column`, a column of `from` merged into `table`, which a fill
+/// copies as it is stored (whatever it was retyped to since): refused when a later step moved
+/// it out of the anchor (dropped, split off or extracted), where a fill could not copy it.
+fn stored(table: &str, from: &str, column: &LogicalColumn) -> Result<String, MappingError> {
+    if column.node != 0 {
+        return Err(broken(
+            format!("{table}.{}", column.name),
+            format!(
+                "the column was merged into it from {from:?} and has left {table:?} since (dropped, split off or \
+                 extracted), so the model before the merge could not copy it when a row links to a row of {from:?}; \
+                 undo that step, or the merge, first"
+            ),
+        ));
+    }
+    Ok(column.column.clone())
 }
 
 /// The kept table `strata.<kept>` (`id`, `value`) of a column `column` of type `type_name`, as
