@@ -1194,6 +1194,17 @@ async fn fills_write_not_null_merged_columns_in_the_insert_itself() {
     );
 }
 
+/// Review finding 5: undoing a merge gives the link back as it was (NOT NULL, its foreign key's
+/// name and actions, its index), but for its place among the columns.
+#[tokio::test]
+async fn undoing_a_merge_restores_the_link_exactly() {
+    let (_db, mut client) = strict_orders().await;
+    let before = state(&client).await;
+    let (id, _) = apply(&mut client, &merge_customers()).await.unwrap();
+    let after = state(&client).await;
+    round_trip(&mut client, id, &before, &after).await;
+}
+
 /// Review finding 11: rows written through the model before the merge without a link have no
 /// merged values, whether written one by one or in bulk (not the merged columns' defaults).
 #[tokio::test]
