@@ -1126,8 +1126,13 @@ async fn a_table_another_was_merged_into_is_not_merged() {
 async fn a_fill_copies_merged_columns_retyped_since_and_refuses_those_moved() {
     let (_db, mut client) = orders().await;
     merged(&mut client).await;
-    let retype =
-        Change::Retype { table: ORDERS.into(), column: CITY.into(), type_name: "varchar(50)".into(), using: None, lossy: false };
+    let retype = Change::Retype {
+        table: ORDERS.into(),
+        column: CITY.into(),
+        type_name: "varchar(50)".into(),
+        using: None,
+        lossy: false,
+    };
     apply(&mut client, &retype).await.unwrap();
     let orders = QualifiedName::new(ident(&models_schema(&client, 2).await), ident(ORDERS));
     let (item, link) = (ident(ITEM), ident(&format!("{CUSTOMERS}_id")));
@@ -1139,6 +1144,22 @@ async fn a_fill_copies_merged_columns_retyped_since_and_refuses_those_moved() {
 
     let err = apply(&mut client, &Change::DropColumn { table: ORDERS.into(), column: EMAIL.into() }).await.unwrap_err();
     assert!(err.to_string().contains("merged into it"), "{err}");
+
+    // Extracted again, the merged columns are copied through the new link.
+    let again = "Again \"c\"";
+    let extract = Change::Extract {
+        table: ORDERS.into(),
+        columns: strings(&[EMAIL, CITY]),
+        into: again.into(),
+        key: strings(&[EMAIL]),
+    };
+    apply(&mut client, &extract).await.unwrap();
+    write(&mut client, &format!("INSERT INTO {orders} (id, {item}, {link}) VALUES (21, 'again', 2)")).await;
+    let rows = select(&client, &table(ORDERS), &["id", &format!("{again}_id")], "id").await;
+    let new_link =
+        |id: i64| rows.as_array().unwrap().iter().find(|row| row["id"] == id).unwrap()[format!("{again}_id")].clone();
+    assert!(new_link(4).is_number());
+    assert_eq!(new_link(21), new_link(4));
 }
 
 /// A customers table whose columns are NOT NULL and an orders table linking to each by a NOT
@@ -1222,7 +1243,10 @@ async fn rows_written_without_the_link_have_no_merged_values_one_by_one_or_in_bu
     let rows = select(&client, &table(ORDERS), &["id", EMAIL, CITY], "id").await;
     assert_eq!(
         rows.as_array().unwrap()[7..],
-        [serde_json::json!({"id": 20, EMAIL: null, CITY: null}), serde_json::json!({"id": 21, EMAIL: null, CITY: null})]
+        [
+            serde_json::json!({"id": 20, EMAIL: null, CITY: null}),
+            serde_json::json!({"id": 21, EMAIL: null, CITY: null})
+        ]
     );
 }
 

@@ -175,7 +175,11 @@ impl<'a> Body<'a> {
         }
         for (fill, _, names) in self.fills()? {
             for (index, name) in names.iter().enumerate() {
-                declare.push_str(&format!("  {} {}.{name}%TYPE;\n", copy_local(fill, index), self.table.nodes[0].table));
+                declare.push_str(&format!(
+                    "  {} {}.{name}%TYPE;\n",
+                    copy_local(fill, index),
+                    self.table.nodes[0].table
+                ));
             }
         }
 
@@ -296,7 +300,11 @@ impl<'a> Body<'a> {
             column_name(link)
         );
         self.open("IF NOT FOUND THEN");
-        self.line(raise_as("foreign_key_violation", &message, Some("Link to a value another row has, or leave it empty.")));
+        self.line(raise_as(
+            "foreign_key_violation",
+            &message,
+            Some("Link to a value another row has, or leave it empty."),
+        ));
         self.close("END IF;");
         self.close("END IF;");
         Ok(())
@@ -312,8 +320,11 @@ impl<'a> Body<'a> {
             self.open(format!("IF {} THEN", changed(self.table, link)?));
             self.look_up(fill, link, &names, Some(row))?;
             if !names.is_empty() {
-                let sets: Vec<String> =
-                    names.iter().enumerate().map(|(index, name)| format!("{name} = {}", copy_var(fill, index))).collect();
+                let sets: Vec<String> = names
+                    .iter()
+                    .enumerate()
+                    .map(|(index, name)| format!("{name} = {}", copy_var(fill, index)))
+                    .collect();
                 self.line(format!("UPDATE {} AS t0 SET {} WHERE t0.{key} = {row};", anchor.table, sets.join(", ")));
             }
             self.close("END IF;");

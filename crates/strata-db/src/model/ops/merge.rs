@@ -59,7 +59,8 @@ pub(super) async fn merge(
     let kept = format!("kept_model_{}_{}", source.relid, link_column.map_or(0, |found| found.position));
     let not_null = link_column.is_some_and(|found| !found.nullable);
     let label = from.as_ref().map_or("", |from| from.label());
-    let mut removes = vec![format!("column {table}.{link}"), format!("table {}.{label}", target.name)];
+    let mut removes = vec![format!("column {table}.{link}")];
+    removes.extend(from.as_ref().map(|from| format!("table {}.{}", target.name, from.label())));
     removes.extend(merged.definitions.iter().flat_map(|column| dropped(label, column)));
     let mut creates: Vec<String> = merged.columns.iter().map(|name| format!("column {table}.{name}")).collect();
     creates.push(format!("table strata.{kept} ({}, the links kept for the earlier models)", rows(written)));
@@ -122,8 +123,13 @@ impl Merged {
         conflicts: &mut Vec<Conflict>,
     ) -> Result<Merged, ModelError> {
         let key = from.key().unwrap_or_default().to_string();
-        let others: Vec<String> =
-            from.relation.columns.iter().filter(|column| column.name != key).map(|column| column.name.clone()).collect();
+        let others: Vec<String> = from
+            .relation
+            .columns
+            .iter()
+            .filter(|column| column.name != key)
+            .map(|column| column.name.clone())
+            .collect();
         let (columns, positions) = from.pick(&others, conflicts);
         for name in &columns {
             if source.relation.column(name).is_some() {
