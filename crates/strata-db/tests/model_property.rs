@@ -111,6 +111,9 @@ struct Names {
     day: bool,
     renamed: bool,
     rows_split: bool,
+    /// Since a merge of the customers: whether the city had been moved to them (it was merged
+    /// back with them).
+    merged: Option<bool>,
 }
 
 impl Names {
@@ -127,6 +130,7 @@ impl Names {
             day: true,
             renamed: false,
             rows_split: false,
+            merged: None,
         }
     }
 
@@ -135,13 +139,15 @@ impl Names {
         if self.customers.is_none() {
             kinds.push(Kind::ExtractCustomers);
         }
-        if self.customers.is_some() && !self.city_moved && !self.cities {
+        // The model before a merge copies the merged columns through the customers extracted
+        // again, which a city of the orders' own must not join.
+        if self.customers.is_some() && !self.city_moved && !self.cities && self.merged != Some(false) {
             kinds.push(Kind::MoveCity);
         }
         if self.city_moved && !self.cities {
             kinds.push(Kind::ExtractCities);
         }
-        // A table split by rows cannot be merged into (the merge refuses it).
+        // A merge refuses a table split by rows (the earlier models could not show it).
         if self.customers.is_some() && !self.cities && !self.rows_split {
             kinds.push(Kind::MergeCustomers);
         }
@@ -165,9 +171,9 @@ impl Names {
         if !self.renamed {
             kinds.push(Kind::RenameTable);
         }
-        // The columns split off and a dropped column's kept values reference the table by key,
-        // which a split by rows refuses.
-        if !self.rows_split && !self.qty_split && self.day {
+        // The columns split off, a dropped column's kept values and a merge's kept links
+        // reference the table by key, which a split by rows refuses.
+        if !self.rows_split && !self.qty_split && self.day && self.merged.is_none() {
             kinds.push(Kind::SplitEven);
         }
         kinds
@@ -203,6 +209,7 @@ impl Names {
             Kind::MergeCustomers => {
                 // Customers (and the city moved to them) come back; they can be extracted again.
                 self.customers = None;
+                self.merged = Some(self.city_moved);
                 self.city_moved = false;
                 Change::Merge { table, link: "Kunden ü_id".into() }
             }

@@ -327,6 +327,17 @@ impl LogicalTable {
 }
 
 impl LogicalTable {
+    /// The node joined to the anchor that `node` is, or is joined under.
+    fn branch(&self, node: usize) -> usize {
+        let mut at = node;
+        loop {
+            match self.nodes[at].link {
+                Link::Reference { parent: 0, .. } | Link::Extension { parent: 0 } | Link::Anchor => return at,
+                Link::Reference { parent, .. } | Link::Extension { parent } => at = parent,
+            }
+        }
+    }
+
     /// Drops the nodes no column reads any more (nor any node under them), as when every
     /// column a join was made for moved away in an earlier model.
     fn prune(&mut self) {
@@ -512,14 +523,10 @@ impl Op {
                     ..LogicalTable::default()
                 };
                 let mut placed = Vec::with_capacity(columns.len() + 1);
-                let mut filled = Vec::new();
                 for (name, &position) in columns.iter().zip(positions) {
-                    let column = merged.take_column(name)?;
-                    if column.node == 0 && column.reads.is_empty() {
-                        filled.push(column.column.clone());
-                    }
-                    placed.push((position, column));
+                    placed.push((position, merged.take_column(name)?));
                 }
+                let filled = stored(merged, from, placed.iter().map(|(_, column)| column))?;
                 merged.pull(&links, Link::Extension { parent: 0 }, std::slice::from_ref(link), &[*link_position])?;
                 merged.fills.push(Fill { link: link.clone(), columns: filled });
                 let (node, column) = merged.plain(link)?;
@@ -548,6 +555,47 @@ impl Op {
         later.tables.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(later)
     }
+}
+
+/// The anchor's columns a fill copies for `columns`, the columns of `from` merged into `table`
+/// (taken from it), as they are stored, whatever they were retyped to since: a column still in
+/// the anchor itself; for columns extracted since, the anchor's link to the table they went to,
+/// when nothing but merged columns went there. Refused for a column that left the anchor
+/// otherwise (dropped, split off, or extracted with columns of the table's own), which a fill
+/// could not copy.
+fn stored<'a>(
+    table: &LogicalTable,
+    from: &str,
+    columns: impl Iterator<Item = &'a LogicalColumn>,
+) -> Result<Vec<String>, MappingError> {
+    let mut filled: Vec<String> = Vec::new();
+    for column in columns {
+        let physical = match column.node {
+            0 => Some(column.column.clone()),
+            node => {
+                let branch = table.branch(node);
+                let shared = table.columns.iter().any(|other| other.node != 0 && table.branch(other.node) == branch);
+                match &table.nodes[branch].link {
+                    Link::Reference { column: link, .. } if !shared => Some(link.clone()),
+                    _ => None,
+                }
+            }
+        };
+        let Some(physical) = physical else {
+            return Err(broken(
+                format!("{}.{}", table.name, column.name),
+                format!(
+                    "the column was merged into it from {from:?} and has left it since (dropped, split off, or \
+                     extracted with columns of its own), so the model before the merge could not copy it when a \
+                     row links to a row of {from:?}; undo that step first"
+                ),
+            ));
+        };
+        if !filled.contains(&physical) {
+            filled.push(physical);
+        }
+    }
+    Ok(filled)
 }
 
 /// The kept table `strata.<kept>` (`id`, `value`) of a column `column` of type `type_name`, as

@@ -175,13 +175,24 @@ impl<'a> Body<'a> {
                 declare.push_str(&format!("  {} record;\n", local(ENTITY, index)));
             }
         }
+        for (fill, _, names) in self.fills()? {
+            for (index, name) in names.iter().enumerate() {
+                declare.push_str(&format!(
+                    "  {} {}.{name}%TYPE;\n",
+                    copy_local(fill, index),
+                    self.table.nodes[0].table
+                ));
+            }
+        }
 
         self.open("IF TG_OP = 'INSERT' THEN");
+        for (fill, link, names) in self.fills()? {
+            self.look_up(fill, link, &names, None)?;
+        }
         self.insert_anchor()?;
         if let Some(key) = &key {
             self.line(format!("NEW.{} := {};", ident(key.as_str())?, var(0)));
         }
-        self.fill(Event::Insert, &var(0))?;
         self.line("RETURN NEW;");
         self.close("END IF;");
 
@@ -217,7 +228,7 @@ impl<'a> Body<'a> {
         ));
         self.line("IF NOT FOUND THEN RETURN NULL; END IF;");
         self.update_node(0)?;
-        self.fill(Event::Update, &format!("NEW.{key}"))?;
+        self.refill(&format!("NEW.{key}"))?;
         self.line("RETURN NEW;");
         Ok(block(&declare, &self.text))
     }
@@ -246,55 +257,79 @@ impl<'a> Body<'a> {
         self.insert_extensions(0, Event::Insert)
     }
 
-    /// After the anchor's row `row` (its key) wrote a link to a table merged since: copies that
-    /// table's values, which the anchor's rows hold themselves now, from another row with the
-    /// same link (lowest key first); clears them for a NULL link; refuses, like a foreign key, a
-    /// link no other row has (that table's rows exist only through the rows linking to them).
-    fn fill(&mut self, event: Event, row: &str) -> Result<(), Error> {
-        let anchor = &self.table.nodes[0];
-        if anchor.key.is_empty() {
-            return Ok(());
+    /// The links to tables merged since that the model shows (index in `fills`, model column,
+    /// the anchor's columns a link copies); none without an anchor key.
+    fn fills(&self) -> Result<Vec<(usize, usize, Vec<Ident>)>, Error> {
+        if self.table.nodes[0].key.is_empty() {
+            return Ok(Vec::new());
         }
-        let (physical, key) = (anchor.table.clone(), ident(anchor.key.as_str())?);
-        for fill in self.table.fills.clone() {
+        let mut found = Vec::new();
+        for (index, fill) in self.table.fills.iter().enumerate() {
             let Some(link) = self.table.columns.iter().position(|column| column.name == fill.link) else { continue };
             let names = fill.columns.iter().map(|name| ident(name.as_str())).collect::<Result<Vec<_>, _>>()?;
-            let (written, read) = (new(self.table, link)?, view::read(self.table, link)?);
-            let others = format!("{} WHERE {read} = {written} AND t0.{key} <> {row}", view::from(self.table, 0)?);
-            // An update fills only when it changed the link; an insert always does.
-            if event == Event::Update {
-                self.open(format!("IF {} THEN", changed(self.table, link)?));
-            }
-            if names.is_empty() {
-                self.open(format!("IF {written} IS NOT NULL THEN"));
-                self.line(format!("PERFORM FROM {others} LIMIT 1;"));
-            } else {
-                let cleared: Vec<String> = names.iter().map(|name| format!("{name} = NULL")).collect();
-                self.open(format!("IF {written} IS NULL THEN"));
-                self.line(format!("UPDATE {physical} AS t0 SET {} WHERE t0.{key} = {row};", cleared.join(", ")));
-                self.otherwise("ELSE");
-                let (copied, picked) = view::copied(&names);
-                self.line(format!(
-                    "UPDATE {physical} AS t0 SET {copied} \
-                     FROM (SELECT {picked} FROM {others} ORDER BY t0.{key} LIMIT 1) f WHERE t0.{key} = {row};"
-                ));
-            }
-            let message = format!(
-                "format('%I = %L links to no row: the rows it links to exist only through the rows that share the \
-                 link, and no other row of %I has it', {}, {written}, TG_TABLE_NAME)",
-                column_name(link)
-            );
-            self.open("IF NOT FOUND THEN");
-            self.line(raise_as(
-                "foreign_key_violation",
-                &message,
-                Some("Link to a value another row has, or leave it empty."),
+            found.push((index, link, names));
+        }
+        Ok(found)
+    }
+
+    /// Looks up, for a written link `link` to a table merged since (`fills[fill]`), that table's
+    /// values, which the anchor's rows hold themselves now (`names`), in another row with the
+    /// same link (lowest key first; not the row `except`) into the fill's variables, which stay
+    /// NULL for a NULL link; refuses, like a foreign key, a link no other row has (that table's
+    /// rows exist only through the rows linking to them).
+    fn look_up(&mut self, fill: usize, link: usize, names: &[Ident], except: Option<&str>) -> Result<(), Error> {
+        let key = ident(self.table.nodes[0].key.as_str())?;
+        let (written, read) = (new(self.table, link)?, view::read(self.table, link)?);
+        let mut others = format!("{} WHERE {read} = {written}", view::from(self.table, 0)?);
+        if let Some(row) = except {
+            others.push_str(&format!(" AND t0.{key} <> {row}"));
+        }
+        self.open(format!("IF {written} IS NOT NULL THEN"));
+        if names.is_empty() {
+            self.line(format!("PERFORM FROM {others} LIMIT 1;"));
+        } else {
+            let picked: Vec<String> = names.iter().map(|name| format!("t0.{name}")).collect();
+            let into: Vec<String> = (0..names.len()).map(|index| copy_var(fill, index)).collect();
+            self.line(format!(
+                "SELECT {} INTO {} FROM {others} ORDER BY t0.{key} LIMIT 1;",
+                picked.join(", "),
+                into.join(", ")
             ));
-            self.close("END IF;");
-            self.close("END IF;");
-            if event == Event::Update {
-                self.close("END IF;");
+        }
+        let message = format!(
+            "format('%I = %L links to no row: the rows it links to exist only through the rows that share the \
+             link, and no other row of %I has it', {}, {written}, TG_TABLE_NAME)",
+            column_name(link)
+        );
+        self.open("IF NOT FOUND THEN");
+        self.line(raise_as(
+            "foreign_key_violation",
+            &message,
+            Some("Link to a value another row has, or leave it empty."),
+        ));
+        self.close("END IF;");
+        self.close("END IF;");
+        Ok(())
+    }
+
+    /// After an UPDATE of the anchor's row `row` (its key) that changed a link to a table merged
+    /// since: copies that table's values from another row with the same link (see
+    /// [`Body::look_up`]), or clears them for a NULL link.
+    fn refill(&mut self, row: &str) -> Result<(), Error> {
+        let anchor = self.table.nodes[0].clone();
+        let key = ident(anchor.key.as_str())?;
+        for (fill, link, names) in self.fills()? {
+            self.open(format!("IF {} THEN", changed(self.table, link)?));
+            self.look_up(fill, link, &names, Some(row))?;
+            if !names.is_empty() {
+                let sets: Vec<String> = names
+                    .iter()
+                    .enumerate()
+                    .map(|(index, name)| format!("{name} = {}", copy_var(fill, index)))
+                    .collect();
+                self.line(format!("UPDATE {} AS t0 SET {} WHERE t0.{key} = {row};", anchor.table, sets.join(", ")));
             }
+            self.close("END IF;");
         }
         Ok(())
     }
@@ -320,6 +355,12 @@ impl<'a> Body<'a> {
             if let Some(link) = self.written_link(child)? {
                 names.push(link);
                 values.push(var(child));
+            }
+        }
+        if node == 0 {
+            for (fill, _, copied) in self.fills()? {
+                values.extend((0..copied.len()).map(|index| copy_var(fill, index)));
+                names.extend(copied);
             }
         }
         let target = format!("{} AS {}", physical.table, alias(node));
@@ -722,6 +763,8 @@ const KEY: &str = "k";
 const OLD_KEY: &str = "o";
 /// Prefix of the record variables holding a node's row as found.
 const ENTITY: &str = "e";
+/// Prefix of the variables holding the values a written link to a table merged since copies.
+const COPY: &str = "c";
 
 /// The function's block (a union's has one per branch): its variables, declared in the
 /// labelled block, and `statements`.
@@ -742,6 +785,16 @@ fn var(node: usize) -> String {
 /// The variable holding node `node`'s key as the updated row had it.
 fn old_key(node: usize) -> String {
     format!("{LABEL}.{}", local(OLD_KEY, node))
+}
+
+/// Variable `index` of the values fill `fill` copies, as declared.
+fn copy_local(fill: usize, index: usize) -> String {
+    format!("{COPY}{fill}_{index}")
+}
+
+/// Variable `index` of the values fill `fill` copies.
+fn copy_var(fill: usize, index: usize) -> String {
+    format!("{LABEL}.{}", copy_local(fill, index))
 }
 
 /// The record variable of node `node`'s row, as found.

@@ -10,7 +10,7 @@
 //! Node `i` of the table is always aliased `t<i>`, here and in the triggers and set-based writes
 //! that reuse these pieces.
 
-use strata_sql::{Ident, QualifiedName};
+use strata_sql::QualifiedName;
 
 use super::mapping::{Link, LogicalColumn, LogicalTable, Write};
 use crate::Error;
@@ -126,13 +126,4 @@ pub(super) fn convert(writes: &[Write], value: String) -> String {
         Write::Cast(type_name) => format!("CAST({value} AS {type_name})"),
         Write::Function(function) => format!("{function}({value})"),
     })
-}
-
-/// The pieces of an `UPDATE ... SET` copying the anchor's columns `names` from a sub-query
-/// aliased `f`: the assignments (`"a" = f.f0, ...`) and that sub-query's list over node 0
-/// (`t0."a" AS f0, ...`).
-pub(super) fn copied(names: &[Ident]) -> (String, String) {
-    let sets = names.iter().enumerate().map(|(i, name)| format!("{name} = f.f{i}"));
-    let picked = names.iter().enumerate().map(|(i, name)| format!("{}.{name} AS f{i}", alias(0)));
-    (sets.collect::<Vec<_>>().join(", "), picked.collect::<Vec<_>>().join(", "))
 }

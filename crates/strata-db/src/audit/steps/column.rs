@@ -182,7 +182,7 @@ pub(super) async fn add(
 
 /// Adds `column` to `table` (the table `relid`) with its type and collation, and its default or
 /// generation expression when `default`, and continues its history; returns its name.
-async fn add_column(
+pub(super) async fn add_column(
     tx: &Transaction<'_>,
     relid: u32,
     table: &QualifiedName,
@@ -208,7 +208,7 @@ async fn add_column(
 
 /// Gives a column added (and filled) what else it had: its default when `default` (it was
 /// added without, so its rows were not filled with it), NOT NULL, constraints and indexes.
-async fn finish_column(
+pub(super) async fn finish_column(
     tx: &Transaction<'_>,
     table: &QualifiedName,
     column: &ColumnDefinition,

@@ -17,7 +17,10 @@ use strata_import::names;
 use strata_sql::{Ident, QualifiedName};
 use tokio_postgres::Transaction;
 
-use super::column::{ColumnDefinition, Destination, carry, describe_all, drop_columns, put_back, required_key};
+use super::column::{
+    ColumnDefinition, Destination, add_column, carry, describe, describe_all, drop_columns, finish_column, put_back,
+    required_key,
+};
 use super::table::{Trashed, put_in_trash, take_from_trash};
 use super::{Done, Step, ident, relation_name, run, unaudited};
 use crate::audit;
@@ -31,13 +34,14 @@ pub(super) struct Extraction<'a> {
     pub(super) key: &'a [String],
     pub(super) link: &'a str,
     pub(super) part: Option<&'a Trashed>,
+    pub(super) was: Option<&'a ColumnDefinition>,
 }
 
 /// Moves the columns of the table `relid` into a new table of their distinct values by key
 /// (or brings that table back from the trash, a redo) and links the table's rows to it;
 /// returns [`Step::Merge`] as the inverse.
 pub(super) async fn extract(tx: &Transaction<'_>, asked: Extraction<'_>) -> Result<Done, DdlError> {
-    let Extraction { relid, columns, into, key, link, part } = asked;
+    let Extraction { relid, columns, into, key, link, part, was } = asked;
     let table = relation_name(tx, relid).await?;
     let source_key = required_key(tx, relid, &table).await?;
     let definitions = describe_all(tx, relid, columns).await?;
@@ -50,11 +54,22 @@ pub(super) async fn extract(tx: &Transaction<'_>, asked: Extraction<'_>) -> Resu
         None => create_entity(tx, &table, &source_key, &entity, &definitions, key).await?,
     };
     let entity_key = required_key(tx, entity_relid, &entity).await?;
-    let link_name = ident(link)?;
-    run(tx, &format!("ALTER TABLE {table} ADD COLUMN {link_name} bigint"), "adding the link column").await?;
+    let link_name = match was {
+        Some(was) => add_column(tx, relid, &table, was, false).await?,
+        None => {
+            let link_name = ident(link)?;
+            run(tx, &format!("ALTER TABLE {table} ADD COLUMN {link_name} bigint"), "adding the link column").await?;
+            link_name
+        }
+    };
     unaudited(tx, &link_rows(&table, &entity, &entity_key, &link_name, columns, key)?, "linking the rows").await?;
-    let sql = format!("ALTER TABLE {table} ADD FOREIGN KEY ({link_name}) REFERENCES {entity} ({entity_key})");
-    run(tx, &sql, "adding the link's foreign key").await?;
+    match was {
+        Some(was) => finish_column(tx, &table, was, true).await?,
+        None => {
+            let sql = format!("ALTER TABLE {table} ADD FOREIGN KEY ({link_name}) REFERENCES {entity} ({entity_key})");
+            run(tx, &sql, "adding the link's foreign key").await?;
+        }
+    }
     drop_columns(tx, &table, columns).await?;
     let inverse =
         Step::Merge { relid, part: entity_relid, link: link.to_string(), key: key.to_vec(), columns: definitions };
@@ -131,7 +146,7 @@ fn link_rows(
 
 /// Puts `columns` back into the table `relid`, as they were, from the table `part` its column
 /// `link` references, drops `link` and moves `part` to the trash; returns [`Step::Extract`]
-/// bringing `part` back as the inverse.
+/// bringing `part` back, and `link` as it was, as the inverse.
 pub(super) async fn merge(
     tx: &Transaction<'_>,
     relid: u32,
@@ -147,6 +162,7 @@ pub(super) async fn merge(
     let names: Vec<String> = columns.iter().map(|column| column.name.clone()).collect();
     let on = format!("p.{entity_key} = t.{link_name}");
     put_back(tx, relid, &table, columns, &entity, &names, &on).await?;
+    let was = describe(tx, relid, link).await?;
     drop_columns(tx, &table, std::slice::from_ref(&link.to_string())).await?;
     let (_, trashed) = put_in_trash(tx, part).await?;
     let mut tables = vec![relid];
@@ -158,6 +174,7 @@ pub(super) async fn merge(
         key: key.to_vec(),
         link: link.to_string(),
         part: Some(trashed),
+        was: Some(was),
     };
     Ok(Done { inverse, tables })
 }

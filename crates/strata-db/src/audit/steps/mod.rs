@@ -169,6 +169,11 @@ pub enum Step {
         link: String,
         /// The new table in the trash (a redo).
         part: Option<Trashed>,
+        /// The link as it was before a merge undone by this step, given back with its type,
+        /// NOT NULL, constraints (its foreign key's name and actions), indexes and history; a
+        /// new link is a plain `bigint` with a foreign key named by PostgreSQL.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        was: Option<ColumnDefinition>,
     },
     /// Puts `columns` back into a table from the table `part` its column `link` references,
     /// drops `link` and moves `part` to the trash (an extract undone).
@@ -356,8 +361,16 @@ impl Step {
                 let to = column::NewType { type_name, collation: collation.as_deref(), using: using.as_deref() };
                 column::retype(tx, *relid, column, to, kept.as_deref(), at).await
             }
-            Step::Extract { relid, columns, into, key, link, part } => {
-                let asked = extract::Extraction { relid: *relid, columns, into, key, link, part: part.as_ref() };
+            Step::Extract { relid, columns, into, key, link, part, was } => {
+                let asked = extract::Extraction {
+                    relid: *relid,
+                    columns,
+                    into,
+                    key,
+                    link,
+                    part: part.as_ref(),
+                    was: was.as_ref(),
+                };
                 extract::extract(tx, asked).await
             }
             Step::Merge { relid, part, link, key, columns } => {

@@ -19,11 +19,11 @@
 //!    (`strata_bulk_k<node>`: entity key by identifying values); under
 //!    [`EntityConflicts::Update`] the existing ones take the written values.
 //! 4. One `INSERT ... SELECT` into the anchor joins each row to its entities, then one per
-//!    extension.
-//! 5. Rows that write a link to a table merged since (a fill) take its values, kept in the
-//!    anchor's own columns, from a row written before with the same link: one `UPDATE` per link
-//!    (a link no row has is refused before anything is written). Grouped tables (the merged
-//!    table's rows) take no rows.
+//!    extension. Rows that write a link to a table merged since (a fill) take its values, kept
+//!    in the anchor's own columns, from a row written before with the same link, joined into
+//!    that `INSERT` (a link no row has is refused before anything is written); rows that write
+//!    none take NULL there, as their link is NULL. Grouped tables (the merged table's rows) take
+//!    no rows.
 //!
 //! A table whose rows were split by a condition since (a union) is written branch by branch:
 //! the rows are staged once with the branch their values route them to (`super::union`), then
@@ -348,23 +348,23 @@ impl<'a> Writer<'a> {
 
     /// Whether the anchor's keys must be known before its rows go in (for its extensions).
     fn needs_keys(&self) -> bool {
-        self.routing.nodes[0].extensions.iter().any(|x| !self.written(*x).is_empty()) || !self.fills().is_empty()
+        self.routing.nodes[0].extensions.iter().any(|x| !self.written(*x).is_empty())
     }
 
-    /// The links to tables merged since that the rows write (model column, fill).
+    /// The links to tables merged since that the model shows (model column, fill).
     fn fills(&self) -> Vec<(usize, &'a Fill)> {
         let table = self.table;
         let links = table.fills.iter().filter_map(|fill| {
             let link = table.columns.iter().position(|column| column.name == fill.link)?;
             Some((link, fill))
         });
-        links.filter(|(link, _)| self.given[*link]).collect()
+        links.collect()
     }
 
     /// Refuses, like a foreign key, a written link that no row has yet (the rows it would link
     /// to exist only through the rows that share the link).
     async fn refuse_unlinked(&self, tx: &Transaction<'_>, source: &Source) -> Result<(), Error> {
-        for (link, fill) in self.fills() {
+        for (link, fill) in self.fills().into_iter().filter(|(link, _)| self.given[*link]) {
             let read = view::read(self.table, link)?;
             let sql = format!(
                 "SELECT s.c{link}::text FROM {} s WHERE s.c{link} IS NOT NULL \
@@ -389,35 +389,33 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// Copies, set-based, into the staged rows just written the values of the tables merged
-    /// since that their links name, from the first (by key) row written before with the same
-    /// link; a NULL link clears them.
-    async fn fill(&self, tx: &Transaction<'_>) -> Result<(), Error> {
-        let anchor = &self.table.nodes[0];
-        let key = ident(anchor.key.as_str())?;
-        for (link, fill) in self.fills() {
-            let names = fill.columns.iter().map(|name| ident(name.as_str())).collect::<Result<Vec<_>, _>>()?;
-            if names.is_empty() {
-                continue;
+    /// What the rows copy for the links to tables merged since (the anchor's columns that hold
+    /// those tables' values now), added to `names` and `values`: for a written link, the values
+    /// of the first row (by key) written before with the same link, by the returned joins; NULL
+    /// where no link is written.
+    fn copies(&self, names: &mut Vec<String>, values: &mut Vec<String>) -> Result<String, Error> {
+        let mut joins = String::new();
+        for (index, (link, fill)) in self.fills().into_iter().enumerate() {
+            let copied = fill.columns.iter().map(|name| ident(name.as_str())).collect::<Result<Vec<_>, _>>()?;
+            if self.given[link] && !copied.is_empty() {
+                let key = ident(self.table.nodes[0].key.as_str())?;
+                let read = view::read(self.table, link)?;
+                let picked: Vec<String> =
+                    copied.iter().enumerate().map(|(at, name)| format!("{}.{name} AS f{at}", alias(0))).collect();
+                joins.push_str(&format!(
+                    " LEFT JOIN (SELECT DISTINCT ON ({read}) {read} AS l, {} FROM {} WHERE {read} IS NOT NULL \
+                     ORDER BY {read}, {}.{key}) m{index} ON m{index}.l = s.c{link}",
+                    picked.join(", "),
+                    view::from(self.table, 0)?,
+                    alias(0)
+                ));
+                values.extend((0..copied.len()).map(|at| format!("m{index}.f{at}")));
+            } else {
+                values.extend(copied.iter().map(|_| "NULL".to_string()));
             }
-            let read = view::read(self.table, link)?;
-            let (copied, picked) = view::copied(&names);
-            let taken: Vec<String> = (0..names.len()).map(|i| format!("v.f{i}")).collect();
-            let sql = format!(
-                "UPDATE {table} AS t0 SET {copied} \
-                 FROM (SELECT s.strata_key AS k, {taken} FROM strata_bulk s LEFT JOIN \
-                       (SELECT DISTINCT ON ({read}) {read} AS l, {picked} FROM {from} \
-                        WHERE {read} IS NOT NULL \
-                          AND NOT EXISTS (SELECT FROM strata_bulk b WHERE b.strata_key = t0.{key}) \
-                        ORDER BY {read}, t0.{key}) v ON v.l = s.c{link}) f \
-                 WHERE t0.{key} = f.k",
-                table = anchor.table,
-                taken = taken.join(", "),
-                from = view::from(self.table, 0)?,
-            );
-            tx.execute(&sql, &[]).await.map_err(Error::postgres(format!("filling the rows of {}", anchor.table)))?;
+            names.extend(copied.iter().map(Ident::to_string));
         }
-        Ok(())
+        Ok(joins)
     }
 
     /// Drops the temp tables of an earlier write in this transaction, or of this one.
@@ -469,7 +467,6 @@ impl<'a> Writer<'a> {
             let parents = Parents { from: "strata_bulk s", key: "s.strata_key", only: "true", first: "s.strata_row" };
             self.insert_extension(tx, extension, &parents, &nulls).await?;
         }
-        self.fill(tx).await?;
         Ok(written)
     }
 
@@ -791,7 +788,8 @@ impl<'a> Writer<'a> {
             values.push(key.clone());
         }
         let skip = if source.key.is_some() { key_column } else { None };
-        let joins = self.writes(0, skip, nulls, &mut names, &mut values)?;
+        let mut joins = self.writes(0, skip, nulls, &mut names, &mut values)?;
+        joins.push_str(&self.copies(&mut names, &mut values)?);
         let sql = format!(
             "INSERT INTO {} AS t0 ({}) SELECT {} FROM {} s{joins}",
             anchor.table,

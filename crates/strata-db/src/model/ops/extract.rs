@@ -74,6 +74,7 @@ pub(super) async fn extract(
         key: key.clone(),
         link: link.clone(),
         part: None,
+        was: None,
     }];
     let op = Op::Extract { table: table.to_string(), columns: names, positions, into: into.to_string(), key, link };
     Ok(Resolved { op, creates, removes, rows: entities + linked, conflicts, steps })

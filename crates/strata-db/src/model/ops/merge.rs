@@ -38,20 +38,7 @@ pub(super) async fn merge(
     let source = target.table(tx, table).await?;
     let mut conflicts = Vec::new();
     source.needs_key(&mut conflicts);
-    let Some(from) = referenced(tx, target, &source, link, &mut conflicts).await? else {
-        return Ok(refused(table, link, conflicts));
-    };
-    let key = from.key().unwrap_or_default().to_string();
-    let others: Vec<String> =
-        from.relation.columns.iter().filter(|column| column.name != key).map(|column| column.name.clone()).collect();
-    let (columns, positions) = from.pick(&others, &mut conflicts);
-    for name in &columns {
-        if source.relation.column(name).is_some() {
-            conflicts.push(Conflict::Refused {
-                reason: format!("{table:?} already has a column {name:?}; rename one of them first"),
-            });
-        }
-    }
+    let from = referenced(tx, target, &source, link, &mut conflicts).await?;
     let link_column = source.relation.column(link);
     let link_position = source.relation.columns.iter().position(|column| column.name == link).unwrap_or_default();
     if let Some(found) = link_column.filter(|found| found.type_name != "bigint") {
@@ -64,72 +51,125 @@ pub(super) async fn merge(
         });
     }
     conflicts.extend(source.entangled(tx, &[link.to_string()]).await?);
-    other_references(tx, &source, &from, link, &mut conflicts).await?;
-    let unique = unique_key(tx, &from, &key).await?;
-    if unique.is_none() {
-        conflicts.push(Conflict::Refused {
-            reason: format!(
-                "{:?} has no unique constraint over columns other than its key, which undoing the merge links \
-                 the rows of {table:?} by; add one (UNIQUE NULLS NOT DISTINCT) first",
-                from.label()
-            ),
-        });
-    }
-    reshaped(tx, target, &source, &from, &mut conflicts).await?;
-    if conflicts.is_empty() {
-        unlinked(tx, &source, &from, link, &key, &mut conflicts).await?;
-        empty(tx, &from, &columns, &mut conflicts).await?;
-    }
+    let merged = match &from {
+        Some(from) => Merged::check(tx, target, &source, from, link, &mut conflicts).await?,
+        None => Merged::default(),
+    };
     let written = linked(tx, &source, link).await?;
     let kept = format!("kept_model_{}_{}", source.relid, link_column.map_or(0, |found| found.position));
     let not_null = link_column.is_some_and(|found| !found.nullable);
-    let definitions = steps::describe_all(tx, from.relid, &columns).await?;
-    let mut removes = vec![format!("column {table}.{link}"), format!("table {}.{}", target.name, from.label())];
-    removes.extend(definitions.iter().flat_map(|column| dropped(from.label(), column)));
-    let mut creates: Vec<String> = columns.iter().map(|name| format!("column {table}.{name}")).collect();
+    let label = from.as_ref().map_or("", |from| from.label());
+    let mut removes = vec![format!("column {table}.{link}")];
+    removes.extend(from.as_ref().map(|from| format!("table {}.{}", target.name, from.label())));
+    removes.extend(merged.definitions.iter().flat_map(|column| dropped(label, column)));
+    let mut creates: Vec<String> = merged.columns.iter().map(|name| format!("column {table}.{name}")).collect();
     creates.push(format!("table strata.{kept} ({}, the links kept for the earlier models)", rows(written)));
-    let steps = vec![
-        Step::CopyColumn { relid: source.relid, column: link.to_string(), into: kept.clone() },
-        Step::Merge {
-            relid: source.relid,
-            part: from.relid,
-            link: link.to_string(),
-            key: unique.unwrap_or_default(),
-            columns: definitions.into_iter().map(|column| moved(column, not_null)).collect(),
-        },
-    ];
-    let key_type = from.relation.column(&key).map_or_else(String::new, |found| found.type_name.clone());
-    let key_position = from.relation.columns.iter().position(|column| column.name == key).unwrap_or_default();
+    let steps = match &from {
+        Some(from) => vec![
+            Step::CopyColumn { relid: source.relid, column: link.to_string(), into: kept.clone() },
+            Step::Merge {
+                relid: source.relid,
+                part: from.relid,
+                link: link.to_string(),
+                key: merged.unique.unwrap_or_default(),
+                columns: merged.definitions.into_iter().map(|column| moved(column, not_null)).collect(),
+            },
+        ],
+        None => Vec::new(),
+    };
     let op = Op::Merge {
         table: table.to_string(),
         link: link.to_string(),
         link_position,
-        from: from.label().to_string(),
-        key,
-        key_type,
-        columns,
-        positions,
-        key_position,
+        from: label.to_string(),
+        key: merged.key,
+        key_type: merged.key_type,
+        columns: merged.columns,
+        positions: merged.positions,
+        key_position: merged.key_position,
         kept,
     };
     Ok(Resolved { op, creates, removes, rows: written, conflicts, steps })
 }
 
-/// A merge refused before the merged table was found.
-fn refused(table: &str, link: &str, conflicts: Vec<Conflict>) -> Resolved {
-    let op = Op::Merge {
-        table: table.to_string(),
-        link: link.to_string(),
-        link_position: 0,
-        from: String::new(),
-        key: String::new(),
-        key_type: String::new(),
-        columns: Vec::new(),
-        positions: Vec::new(),
-        key_position: 0,
-        kept: String::new(),
-    };
-    Resolved { op, creates: Vec::new(), removes: Vec::new(), rows: 0, conflicts, steps: Vec::new() }
+/// What a merge takes from the merged table: nothing while that table is unknown.
+#[derive(Default)]
+struct Merged {
+    /// Its key column.
+    key: String,
+    /// That column's type.
+    key_type: String,
+    /// That column's place among its columns.
+    key_position: usize,
+    /// Its other columns.
+    columns: Vec<String>,
+    /// Their places among its columns.
+    positions: Vec<usize>,
+    /// Its unique key over other columns than its key (which undo re-links by).
+    unique: Option<Vec<String>>,
+    /// Its other columns as they are.
+    definitions: Vec<ColumnDefinition>,
+}
+
+impl Merged {
+    /// What merging `from` (the table `link` of `source` references) into `source` takes; says
+    /// in `conflicts` why it cannot.
+    async fn check(
+        tx: &Transaction<'_>,
+        target: &Target,
+        source: &Table,
+        from: &Table,
+        link: &str,
+        conflicts: &mut Vec<Conflict>,
+    ) -> Result<Merged, ModelError> {
+        let key = from.key().unwrap_or_default().to_string();
+        let others: Vec<String> = from
+            .relation
+            .columns
+            .iter()
+            .filter(|column| column.name != key)
+            .map(|column| column.name.clone())
+            .collect();
+        let (columns, positions) = from.pick(&others, conflicts);
+        for name in &columns {
+            if source.relation.column(name).is_some() {
+                conflicts.push(Conflict::Refused {
+                    reason: format!("{:?} already has a column {name:?}; rename one of them first", source.label()),
+                });
+            }
+        }
+        for reference in from.references(tx, Some((source, link))).await? {
+            conflicts.push(Conflict::Refused {
+                reason: format!(
+                    "the foreign key {:?} of {} references {:?} too, and would lose it; merge along that link \
+                     instead, or drop the foreign key first",
+                    reference.name,
+                    reference.on,
+                    from.label()
+                ),
+            });
+        }
+        let unique = unique_key(tx, from, &key).await?;
+        if unique.is_none() {
+            conflicts.push(Conflict::Refused {
+                reason: format!(
+                    "{:?} has no unique constraint over columns other than its key, which undoing the merge links \
+                     the rows of {:?} by; add one (UNIQUE NULLS NOT DISTINCT) first",
+                    from.label(),
+                    source.label()
+                ),
+            });
+        }
+        reshaped(tx, target, source, from, conflicts).await?;
+        if conflicts.is_empty() {
+            unlinked(tx, source, from, link, &key, conflicts).await?;
+            empty(tx, from, &columns, conflicts).await?;
+        }
+        let key_type = from.relation.column(&key).map_or_else(String::new, |found| found.type_name.clone());
+        let key_position = from.relation.columns.iter().position(|column| column.name == key).unwrap_or_default();
+        let definitions = steps::describe_all(tx, from.relid, &columns).await?;
+        Ok(Merged { key, key_type, key_position, columns, positions, unique, definitions })
+    }
 }
 
 /// The table `link` of `source` references by a single-column foreign key to its single-column
@@ -171,39 +211,6 @@ async fn referenced(
     };
     conflicts.push(Conflict::Refused { reason });
     Ok(None)
-}
-
-/// Says in `conflicts` which foreign keys but `source`'s `link` reference `from` (its own
-/// included): they would lose the table they reference.
-async fn other_references(
-    tx: &Transaction<'_>,
-    source: &Table,
-    from: &Table,
-    link: &str,
-    conflicts: &mut Vec<Conflict>,
-) -> Result<(), Error> {
-    let found = tx
-        .query(
-            "SELECT c.conname::text, c.conrelid::regclass::text FROM pg_constraint c \
-             WHERE c.confrelid = $1 AND c.contype = 'f' \
-               AND NOT (c.conrelid = $2 AND c.conkey = ARRAY[(SELECT a.attnum FROM pg_attribute a \
-                                                              WHERE a.attrelid = $2 AND a.attname = $3)]) \
-             ORDER BY 2, 1",
-            &[&from.relid, &source.relid, &link],
-        )
-        .await
-        .map_err(Error::postgres("looking for the foreign keys to the merged table"))?;
-    for row in found {
-        let (name, on): (String, String) = (row.get(0), row.get(1));
-        conflicts.push(Conflict::Refused {
-            reason: format!(
-                "the foreign key {name:?} of {on} references {:?} too, and would lose it; merge along that link \
-                 instead, or drop the foreign key first",
-                from.label()
-            ),
-        });
-    }
-    Ok(())
 }
 
 /// The columns of `table`'s first unique constraint (by age) without its key column `key`.

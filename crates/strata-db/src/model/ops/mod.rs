@@ -395,6 +395,16 @@ async fn schema_exists(tx: &Transaction<'_>, name: &str) -> Result<bool, Error> 
     Ok(row.get(0))
 }
 
+/// A foreign key referencing a table.
+struct Reference {
+    /// The constraint's name.
+    name: String,
+    /// The table it is on, as `regclass` spells it.
+    on: String,
+    /// Whether that table keeps values an earlier model step took away (`strata.kept_model_…`).
+    kept: bool,
+}
+
 /// The schema a change is made to, and the model the step will make.
 struct Target {
     /// The schema.
@@ -589,6 +599,27 @@ impl Table {
     async fn lost(&self, tx: &Transaction<'_>, names: &[String], to: Destination) -> Result<Vec<String>, ModelError> {
         let columns = steps::describe_all(tx, self.relid, names).await?;
         Ok(columns.iter().flat_map(|column| column.lost(self.label(), to)).collect())
+    }
+
+    /// The foreign keys that reference this table (its own included), but `except`'s over its
+    /// column `except.1`, by table and name.
+    async fn references(&self, tx: &Transaction<'_>, except: Option<(&Table, &str)>) -> Result<Vec<Reference>, Error> {
+        let (relid, column) = except.map_or((0, ""), |(table, column)| (table.relid, column));
+        let rows = tx
+            .query(
+                "SELECT c.conname::text, c.conrelid::regclass::text, \
+                        n.nspname = 'strata' AND starts_with(r.relname, 'kept_model_') \
+                 FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid \
+                 JOIN pg_namespace n ON n.oid = r.relnamespace \
+                 WHERE c.confrelid = $1 AND c.contype = 'f' \
+                   AND NOT (c.conrelid = $2 AND c.conkey = ARRAY[(SELECT a.attnum FROM pg_attribute a \
+                                                                  WHERE a.attrelid = $2 AND a.attname = $3)]) \
+                 ORDER BY 2, 1",
+                &[&self.relid, &relid, &column],
+            )
+            .await
+            .map_err(Error::postgres("looking for the foreign keys to the table"))?;
+        Ok(rows.iter().map(|row| Reference { name: row.get(0), on: row.get(1), kept: row.get(2) }).collect())
     }
 
     /// What else holds on to the columns `names` and would be lost with them: constraints and

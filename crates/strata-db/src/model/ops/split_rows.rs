@@ -85,22 +85,14 @@ pub(super) async fn split_rows(
 /// could not follow a row moved to the new table. Among them, values an earlier step took away
 /// (a dropped column's, a merged table's links), kept for the earlier models by the table's key.
 async fn referenced(tx: &Transaction<'_>, table: &Table) -> Result<Vec<Conflict>, Error> {
-    let rows = tx
-        .query(
-            "SELECT format('%I of %s', c.conname, c.conrelid::regclass), \
-                    n.nspname = 'strata' AND starts_with(r.relname, 'kept_model_') \
-             FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace \
-             WHERE c.confrelid = $1 AND c.contype = 'f' ORDER BY 1",
-            &[&table.relid],
-        )
-        .await
-        .map_err(Error::postgres("looking for foreign keys to the table"))?;
     let label = table.label();
-    Ok(rows
-        .iter()
-        .map(|row| {
-            let (key, kept): (String, bool) = (row.get(0), row.get(1));
-            let reason = match kept {
+    Ok(table
+        .references(tx, None)
+        .await?
+        .into_iter()
+        .map(|reference| {
+            let key = format!("{:?} of {}", reference.name, reference.on);
+            let reason = match reference.kept {
                 true => format!(
                     "values of {label:?} that an earlier model step took away (a column dropped, or the links of a \
                      table merged back) are kept for the earlier models by its rows' keys (the foreign key {key}), \
