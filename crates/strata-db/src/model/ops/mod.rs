@@ -303,7 +303,21 @@ pub async fn apply(tx: &Transaction<'_>, schema: &str, change: &Change) -> Resul
         steps::perform(tx, step).await?;
     }
     steps::perform(tx, Step::AddModel { namespace, models }).await?;
-    steps::perform(tx, Step::BuildModelViews { schema: schema.to_string() }).await?;
+    // A step the earlier models cannot be read through (a merged column moved on since, ...)
+    // is refused as such, not as tables changed outside Strata.
+    let built = steps::perform(tx, Step::BuildModelViews { schema: schema.to_string() }).await;
+    if let Err(DdlError::Database(Error::ModelMismatch { model, reason, .. })) = built {
+        let reason = format!(
+            "model {model} could not be read from the tables after this step ({reason}); earlier models must stay \
+             readable, so the step is refused: undo the steps since model {model} that it conflicts with, or leave \
+             those columns where they are"
+        );
+        return Err(ModelError::Refused(Box::new(Preview {
+            conflicts: vec![Conflict::Refused { reason }],
+            ..preview
+        })));
+    }
+    built?;
     let model = catalog::list(tx, schema).await?.pop().ok_or_else(|| Error::BadParameter {
         parameter: "schema".into(),
         reason: format!("{schema:?} has no model after the step"),
