@@ -1388,6 +1388,40 @@ async fn rows_split_off_after_an_extraction_keep_their_link() {
 }
 
 #[tokio::test]
+async fn generated_columns_are_computed_not_written_through_an_earlier_model() {
+    let total = "To\"tal\"; --";
+    let setup = format!(
+        "{} ALTER TABLE {} ADD COLUMN {} numeric GENERATED ALWAYS AS ({} * 2) STORED;",
+        flat_orders(),
+        physical(ORDERS),
+        q(total),
+        q(AMOUNT)
+    );
+    let (_db, mut client) = scenario(&setup, &[]).await;
+    step(&mut client, &split_big()).await;
+    let view = earlier(1, ORDERS);
+    let (email, amount) = (q(EMAIL), q(AMOUNT));
+    client
+        .batch_execute(&format!(
+            "INSERT INTO {view} ({email}, {amount}) VALUES ('g@x', 300), ('h@x', 3); \
+             UPDATE {view} SET {amount} = 150 WHERE id = 1;"
+        ))
+        .await
+        .unwrap();
+    let written =
+        bulk_insert(&mut client, (&pg_schema(1), ORDERS), &[EMAIL, AMOUNT], "('i@x', '400')", EntityConflicts::Cancel)
+            .await
+            .unwrap();
+    assert_eq!(written, Some(1));
+    let sql = format!("SELECT id, {}::text FROM {view} ORDER BY id", q(total));
+    let totals: Vec<(i64, String)> =
+        client.query(&sql, &[]).await.unwrap().iter().map(|row| (row.get(0), row.get(1))).collect();
+    let expected = [(1, "300"), (2, "400"), (3, "60"), (4, "600"), (5, "6"), (6, "800")];
+    assert_eq!(totals, expected.map(|(id, total)| (id, total.to_string())));
+    assert_eq!(keys(&client, &physical(BIG)).await, vec![1, 2, 4, 6]);
+}
+
+#[tokio::test]
 async fn rows_split_again_go_to_the_first_part_whose_condition_holds() {
     let (_db, mut client) = scenario(&flat_orders(), &[]).await;
     let (small, huge) = ("small \"s\"", "huge $strata$");

@@ -94,6 +94,8 @@ pub struct Node {
     pub key: String,
     /// How it is joined.
     pub link: Link,
+    /// Its generated columns, which PostgreSQL computes: a write through a model leaves them out.
+    pub generated: Vec<String>,
 }
 
 /// How a node is joined to the node before it.
@@ -176,7 +178,9 @@ impl Mapping {
                         ARRAY(SELECT a.attname::text FROM pg_attribute a \
                               WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), \
                         ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
-                              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) \
+                              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), \
+                        ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 \
+                              AND NOT a.attisdropped AND a.attgenerated <> '' ORDER BY a.attnum) \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname",
                 &[&schema],
@@ -190,7 +194,7 @@ impl Mapping {
             let names: Vec<String> = row.get(2);
             let types: Vec<String> = row.get(3);
             let table = QualifiedName::new(schema.clone(), ident(name.clone())?);
-            let node = Node { table, key: row.get(1), link: Link::Anchor };
+            let node = Node { table, key: row.get(1), link: Link::Anchor, generated: row.get(4) };
             let columns = names
                 .into_iter()
                 .zip(types)
@@ -309,7 +313,7 @@ impl LogicalTable {
                 }
                 Link::Extension { parent } => Link::Extension { parent: index[*parent] },
             };
-            index.push(self.join(Node { table: node.table.clone(), key: node.key.clone(), link }));
+            index.push(self.join(Node { link, ..node.clone() }));
         }
         let mut placed: Vec<(usize, LogicalColumn)> = Vec::with_capacity(names.len());
         for (name, &position) in names.iter().zip(positions) {
@@ -603,7 +607,7 @@ fn stored<'a>(
 fn kept_table(kept: &str, column: &str, type_name: &str) -> Result<LogicalTable, MappingError> {
     Ok(LogicalTable {
         name: kept.to_string(),
-        nodes: vec![Node { table: strata_table(kept)?, key: "id".into(), link: Link::Anchor }],
+        nodes: vec![Node { table: strata_table(kept)?, key: "id".into(), link: Link::Anchor, generated: Vec::new() }],
         columns: vec![LogicalColumn {
             name: column.to_string(),
             type_name: type_name.to_string(),
@@ -694,7 +698,7 @@ mod tests {
     fn plain(table: &str, columns: &[(&str, &str)]) -> LogicalTable {
         LogicalTable {
             name: table.into(),
-            nodes: vec![Node { table: name("s", table), key: "id".into(), link: Link::Anchor }],
+            nodes: vec![Node { table: name("s", table), key: "id".into(), link: Link::Anchor, generated: Vec::new() }],
             columns: columns
                 .iter()
                 .map(|(column, type_name)| LogicalColumn {

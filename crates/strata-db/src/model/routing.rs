@@ -101,8 +101,13 @@ fn parent(table: &LogicalTable, node: usize) -> Option<usize> {
     }
 }
 
+/// The model's columns kept in node `node`'s table that a write sets: all but the table's
+/// generated columns, which PostgreSQL computes.
 fn columns_of(table: &LogicalTable, node: usize) -> Vec<usize> {
-    (0..table.columns.len()).filter(|column| table.columns[*column].node == node).collect()
+    let generated = &table.nodes[node].generated;
+    (0..table.columns.len())
+        .filter(|column| table.columns[*column].node == node && !generated.contains(&table.columns[*column].column))
+        .collect()
 }
 
 /// A column of the model that reads `column` of node `node` as it is.

@@ -403,7 +403,7 @@ mod tests {
         };
         LogicalTable {
             name: name.into(),
-            nodes: vec![Node { table: qualified(name), key: "id".into(), link: Link::Anchor }],
+            nodes: vec![Node { table: qualified(name), key: "id".into(), link: Link::Anchor, generated: Vec::new() }],
             columns: vec![column],
             parts: parts
                 .into_iter()
