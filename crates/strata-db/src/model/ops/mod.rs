@@ -298,13 +298,14 @@ pub async fn apply(tx: &Transaction<'_>, schema: &str, change: &Change) -> Resul
     for model in models.iter_mut().filter(|model| model.op.is_some()) {
         model.action = Some(action);
     }
+    super::mappings(tx, schema).await?;
     steps::perform(tx, Step::DropModelViews { schema: schema.to_string() }).await?;
     for step in physical {
         steps::perform(tx, step).await?;
     }
     steps::perform(tx, Step::AddModel { namespace, models }).await?;
     // A step the earlier models cannot be read through (a merged column moved on since, ...)
-    // is refused as such, not as tables changed outside Strata.
+    // is refused as such (tables changed outside Strata before it were reported above).
     let built = steps::perform(tx, Step::BuildModelViews { schema: schema.to_string() }).await;
     if let Err(DdlError::Database(Error::ModelMismatch { model, reason, .. })) = built {
         let reason = format!(
